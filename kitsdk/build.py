@@ -1,0 +1,49 @@
+"""Building a kit's devices from a checked profile, in order, all or nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .exc import DeviceFailed, KitError
+
+if TYPE_CHECKING:
+    from .devices.base import KitDevice
+    from .profile import Profile
+    from .registry import Registry
+
+
+@dataclass
+class BuildEnv:
+    """What a driver's ``from_profile`` and ``simulate`` get besides its own table."""
+
+    pin_factory: Any
+    #: The kit's ``Simulator`` when simulated, else None: drivers pick their bus with it.
+    sim: Any
+    profile: Profile
+    #: Devices built so far, by name (a part on another device's bus or board finds it here).
+    devices: dict[str, KitDevice] = field(default_factory=dict)
+
+
+def build_devices(profile: Profile, registry: Registry, env: BuildEnv) -> dict[str, KitDevice]:
+    """Build every device; if one fails, close those already built and re-raise."""
+    try:
+        for spec in profile.devices.values():
+            driver = registry.get(spec.driver, device=spec.name, source=profile.source)
+            if env.sim is not None:
+                driver.simulate(spec, env)
+            try:
+                env.devices[spec.name] = driver.from_profile(spec, env)
+            except KitError:
+                raise
+            except Exception as exc:  # a part that would not start: name it, keep the cause
+                raise DeviceFailed(
+                    f"device '{spec.name}' ({spec.driver}) could not start: "
+                    f"{type(exc).__name__}: {exc}",
+                    hint=f"check the wiring of '{spec.name}' with 'kit check'",
+                ) from exc
+    except BaseException:
+        for device in reversed(list(env.devices.values())):
+            device.close()
+        raise
+    return env.devices

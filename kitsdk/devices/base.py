@@ -1,0 +1,221 @@
+"""What every kitsdk device adds to the gpiozero device underneath it.
+
+A kitsdk device *is* a gpiozero device (``class LED(KitDevice, gpiozero.LED)``), so every
+gpiozero method, property and pin factory works unchanged and costs nothing extra. The mixin
+adds the classroom layer: a name from the profile, ``read()`` with units, ``stop()`` to a
+safe state, a friendly ``repr``, errors that name the device, and callbacks whose mistakes are
+reported once in plain words instead of as a thread traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from gpiozero import CompositeDevice, GPIODevice
+from gpiozero.mixins import event
+
+from ..exc import BadValue, DeviceClosed
+from ..options import SAFE_OPTION, Option
+from ..readings import Channel, Reading
+
+if TYPE_CHECKING:
+    from ..build import BuildEnv
+    from ..profile import DeviceSpec
+
+
+class _FriendlyEvent(event):  # type: ignore[misc]
+    """gpiozero's event descriptor, with callbacks guarded by :func:`_guard`."""
+
+    def _wrap_callback(self, instance: Any, fn: Callable[..., Any]) -> Callable[[], Any]:
+        return _guard(instance, super()._wrap_callback(instance, fn), fn)
+
+
+def _guard(device: Any, call: Callable[[], Any], original: Callable[..., Any]) -> Callable[[], Any]:
+    """Run a student's callback; report its first failure in plain words, count the rest."""
+    reported = threading.Event()
+
+    def guarded() -> Any:
+        try:
+            return call()
+        except Exception as exc:  # a student's bug must not kill the pin's event thread
+            device.callback_errors += 1
+            if not reported.is_set():
+                reported.set()
+                print(_explain_callback_error(device, original, exc), file=sys.stderr)
+            return None
+
+    return guarded
+
+
+def _explain_callback_error(device: Any, fn: Callable[..., Any], exc: BaseException) -> str:
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_next is None:
+            where = f" ({tb.tb_frame.f_code.co_filename}, line {tb.tb_lineno})"
+        tb = tb.tb_next
+    name = getattr(fn, "__name__", repr(fn))
+    return (
+        f"kitsdk: your function '{name}' for {device.describe()} failed{where}: "
+        f"{type(exc).__name__}: {exc}. It will not be reported again; "
+        f"the device keeps working."
+    )
+
+
+class KitDevice:
+    """Mixin for every kitsdk device. Put it first: ``class LED(KitDevice, gpiozero.LED)``.
+
+    Drivers declare their profile keys in ``options`` and their telemetry in ``channels``;
+    ``from_profile`` builds one from a checked profile table.
+    """
+
+    options: ClassVar[Mapping[str, Option]] = {}
+    channels: ClassVar[tuple[Channel, ...]] = ()
+    #: Outputs stop on ``stop()`` and at exit; motors stop before anything else.
+    is_output: ClassVar[bool] = False
+    is_motor: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Swap every gpiozero event (when_pressed, when_held ...) for a guarded twin,
+        # keeping aliases aliased: when_pressed and when_activated stay one descriptor.
+        super().__init_subclass__(**kwargs)
+        twins: dict[int, _FriendlyEvent] = {}
+        for attr in dir(cls):
+            original = getattr(cls, attr, None)
+            if isinstance(original, event) and not isinstance(original, _FriendlyEvent):
+                twin = twins.setdefault(id(original), _FriendlyEvent(original.__doc__))
+                setattr(cls, attr, twin)
+
+    def __init__(self, *args: Any, name: str | None = None, safe: str = "off", **kwargs: Any):
+        self.name = name or type(self).__name__.lower()
+        self.safe = safe
+        self.callback_errors = 0
+        try:
+            super().__init__(*args, **kwargs)
+        except ValueError as exc:
+            raise BadValue(f"{self.describe()}: {exc}") from exc
+
+    @classmethod
+    def from_profile(cls, spec: DeviceSpec, env: BuildEnv) -> KitDevice:
+        """Build the device a profile table describes. Drivers with sub-parts override it."""
+        options = dict(spec.options)
+        if cls.is_output:
+            options.setdefault("safe", SAFE_OPTION.default)
+        return cls(name=spec.name, pin_factory=env.pin_factory, **options)
+
+    @classmethod
+    def bus_pins(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Bus pins (SPI ...) that other devices on the same bus may share, by role."""
+        return {}
+
+    @classmethod
+    def simulate(cls, spec: DeviceSpec, env: BuildEnv) -> None:
+        """Give the simulated pins this part's behaviour before it is built (sensors)."""
+
+    def describe(self) -> str:
+        """``LED 'red'``: how errors and messages name this device."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    def read(self) -> dict[str, Reading]:
+        """Every channel's current value with its unit."""
+        self._check_open()
+        return {c.name: Reading(getattr(self, c.attr or c.name), c.unit) for c in self.channels}
+
+    def stop(self) -> None:
+        """Put the part in its safe state (off, stopped). Inputs have nothing to stop."""
+        if self.is_output:
+            self.off()  # type: ignore[attr-defined]
+
+    def check(self) -> dict[str, Reading]:
+        """Exercise the part harmlessly for ``kit doctor``: outputs go to their safe state."""
+        self.stop()
+        return self.read()
+
+    def close(self) -> None:
+        """Release the part. Outputs with ``safe = "off"`` stay driven off, not floating."""
+        if self.is_output and self.safe == "off" and not self.closed:
+            self.stop()
+            _park(self)
+        super().close()  # type: ignore[misc]
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise DeviceClosed(
+                f"{self.describe()} is closed: it was used after kit.close() or the end "
+                f"of a 'with' block",
+                hint="build the kit again, or keep using it inside the 'with' block",
+            )
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return f"<{self.describe()} (closed)>"
+        pins = ", ".join(str(p) for p in _pins(self))
+        state = ", ".join(f"{k}={v!r}" for k, v in self.read().items())
+        return f"<{self.describe()}{' on ' + pins if pins else ''}: {state}>"
+
+
+def _pins(device: Any) -> list[Any]:
+    if isinstance(device, GPIODevice):
+        return [device.pin] if device.pin is not None else []
+    if isinstance(device, CompositeDevice):
+        return [pin for child in device.all for pin in _pins(child)]
+    return []
+
+
+def _park(device: Any) -> None:
+    """Let go of a device's pins without resetting them, so they stay driven where they are.
+
+    gpiozero's close() turns output pins back into floating inputs; a motor driver whose
+    inputs float can twitch. Releasing the reservation and dropping the pin object leaves the
+    line driven at the level ``stop()`` just set.
+    """
+    if isinstance(device, CompositeDevice):
+        for child in device.all:
+            _park(child)
+    elif isinstance(device, GPIODevice) and getattr(device, "_pin", None) is not None:
+        stop_blink = getattr(device, "_stop_blink", None)
+        if stop_blink is not None:
+            stop_blink()
+        info = device._pin.info
+        device.pin_factory.release_pins(device, info.name)
+        # Keep the factory's close() from resetting the line to a floating input.
+        device.pin_factory.pins.pop(info, None)
+        device._pin = None
+
+
+class StandaloneDevice(KitDevice):
+    """Base of devices with no gpiozero device underneath (a 1-wire sensor, a camera).
+
+    It gives them the same lifecycle as gpiozero's: ``close()`` is idempotent and safe on a
+    half-built object, ``closed`` is a property, ``with`` works, and use after close raises
+    :class:`~kitsdk.exc.DeviceClosed` naming the device. Subclasses free what they hold in
+    ``_release()``.
+    """
+
+    def __init__(self, *, name: str | None = None, safe: str = "off") -> None:
+        self._closed = False
+        super().__init__(name=name, safe=safe)
+
+    @property
+    def closed(self) -> bool:
+        return getattr(self, "_closed", True)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._closed = True
+            self._release()
+
+    def _release(self) -> None:
+        """Free whatever the device holds (files, threads, a camera)."""
+
+    def __enter__(self) -> StandaloneDevice:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()

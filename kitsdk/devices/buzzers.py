@@ -1,0 +1,56 @@
+"""Buzzers: an active buzzer that beeps, and a tonal (passive) buzzer that plays notes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import gpiozero
+
+from ..options import PIN, Option
+from ..readings import Channel
+from .base import KitDevice
+
+
+class Buzzer(KitDevice, gpiozero.Buzzer):
+    """An active buzzer: it sounds its own note while the pin is on.
+
+    ::
+
+        kit.buzzer.beep(0.1, 0.1, n=3)
+        kit.buzzer.on()
+    """
+
+    is_output = True
+    options: ClassVar = {
+        "pin": Option(PIN, help="the GPIO pin the buzzer's + leg is wired to"),
+        "active_high": Option(bool, True, "false when the buzzer sounds with the pin low"),
+        "initial_value": Option(bool, False, "true to start sounding"),
+    }
+    channels = (Channel("on", "", "sounding (True) or quiet", attr="is_active"),)
+
+
+class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
+    """A passive buzzer that plays notes: ``kit.speaker.play("C4")``, ``play(440)``.
+
+    ::
+
+        for note in ["C4", "E4", "G4"]:
+            kit.speaker.play(note)
+            sleep(0.3)
+        kit.speaker.stop()
+    """
+
+    is_output = True
+    options: ClassVar = {
+        "pin": Option(PIN, help="the GPIO pin the buzzer is wired to"),
+        "octaves": Option(int, 1, "how many octaves around A4 it can play", min=1, max=4),
+    }
+    channels = (Channel("pitch", "Hz", "the note's frequency, 0 when quiet"),)
+
+    @property
+    def pitch(self) -> float:
+        tone = self.tone
+        return float(tone.frequency) if tone is not None else 0.0
+
+    def stop(self) -> None:
+        gpiozero.TonalBuzzer.stop(self)

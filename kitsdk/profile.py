@@ -1,0 +1,273 @@
+"""Kit profiles: a TOML file that names a kit's parts and says how they are wired.
+
+::
+
+    [kit]
+    name = "starter"
+    description = "Three LEDs, a button, a buzzer and a light sensor"
+
+    [devices.red]
+    driver = "led"
+    pin = 17
+
+Loading checks everything against the drivers' declared options before any hardware is
+touched, and every error names the file, the device, the key, what was expected and the
+nearest valid name. ``docs/profiles.md`` is the reference.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .exc import BadPin, BadProfile, NoProfile, PinConflict
+from .options import PIN, REQUIRED, SAFE_OPTION, Option
+from .pins import HeaderPin, header_pin, valid_pins
+from .registry import Registry, default_registry
+
+if TYPE_CHECKING:
+    from .devices.base import KitDevice
+
+#: Where ``Kit()`` looks when it is given no profile, after ``$KITSDK_PROFILE``.
+SEARCH_PATH = (Path("~/.config/kitsdk/kit.toml"), Path("/etc/kitsdk/kit.toml"))
+
+#: Names a device cannot take, because ``kit.NAME`` already means something.
+RESERVED = frozenset(
+    {"close", "devices", "name", "profile", "read", "sim", "simulated", "stop", "channels"}
+)
+
+_DEVICE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+@dataclass(frozen=True)
+class DeviceSpec:
+    """One checked ``[devices.NAME]`` table."""
+
+    name: str
+    driver: str
+    options: Mapping[str, Any]
+    #: Pins this device alone may use, by role ("pin", "left.forward").
+    pins: Mapping[str, HeaderPin] = field(default_factory=dict)
+    #: Bus pins it may share with other devices on the same bus (SPI clock ...).
+    bus_pins: Mapping[str, HeaderPin] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A checked kit profile; ``source`` is the file, or ``built-in profile 'NAME'``."""
+
+    name: str
+    description: str
+    source: str
+    devices: Mapping[str, DeviceSpec]
+
+    def wiring(self) -> list[tuple[str, str, str, HeaderPin]]:
+        """Rows of (device, driver, role, pin), for ``kit check`` and ``kit info``."""
+        return [
+            (spec.name, spec.driver, role, pin)
+            for spec in self.devices.values()
+            for role, pin in {**spec.pins, **spec.bus_pins}.items()
+        ]
+
+
+def builtin_profiles() -> list[str]:
+    """The names of the profiles that ship with kitsdk."""
+    folder = resources.files("kitsdk") / "profiles"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def load_profile(profile: str | os.PathLike[str] | None = None, *, registry: Registry | None = None) -> Profile:
+    """Find, read and check a profile: a built-in name, a file path, or None for the default."""
+    source, text = _find(profile)
+    return parse_profile(text, source, registry=registry)
+
+
+def parse_profile(text: str, source: str, *, registry: Registry | None = None) -> Profile:
+    """Check profile ``text``; ``source`` names it in errors."""
+    registry = registry or default_registry()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadProfile(f"this is not valid TOML: {exc}", source=source,
+                         hint="check quotes, '=' signs and [brackets] on that line") from exc
+    _no_unknown_keys(data, {"kit", "devices"}, source=source, what="top-level table")
+    kit = _table(data.get("kit", {}), source=source, key="[kit]")
+    _no_unknown_keys(kit, {"name", "description"}, source=source, what="key in [kit]")
+    devices_table = _table(data.get("devices"), source=source, key="[devices]")
+    if not devices_table:
+        raise BadProfile("the profile has no [devices.NAME] tables", source=source,
+                         hint='add one, e.g. [devices.red] with driver = "led" and pin = 17')
+    devices = {name: _device(name, table, source, registry) for name, table in devices_table.items()}
+    _check_pin_conflicts(devices.values(), source)
+    return Profile(
+        name=str(kit.get("name", Path(source).stem if source.endswith(".toml") else source)),
+        description=str(kit.get("description", "")),
+        source=source,
+        devices=devices,
+    )
+
+
+def _find(profile: str | os.PathLike[str] | None) -> tuple[str, str]:
+    if profile is None:
+        profile = os.environ.get("KITSDK_PROFILE") or None
+    if profile is None:
+        for candidate in SEARCH_PATH:
+            path = candidate.expanduser()
+            if path.is_file():
+                return str(path), path.read_text(encoding="utf-8")
+        raise NoProfile(
+            "no kit profile was given and none was found in $KITSDK_PROFILE, "
+            + " or ".join(str(p) for p in SEARCH_PATH),
+            hint="try Kit('starter'), or set KITSDK_PROFILE to a profile name or file",
+        )
+    text = os.fspath(profile)
+    if text in builtin_profiles():
+        resource = resources.files("kitsdk") / "profiles" / f"{text}.toml"
+        return f"built-in profile '{text}'", resource.read_text(encoding="utf-8")
+    path = Path(text).expanduser()
+    if path.is_file():
+        return str(path), path.read_text(encoding="utf-8")
+    if path.suffix == ".toml" or os.sep in text:
+        raise NoProfile(f"profile file {text} does not exist",
+                        hint="check the path, or use a built-in profile: " + ", ".join(builtin_profiles()))
+    close = difflib.get_close_matches(text, builtin_profiles(), n=1)
+    raise NoProfile(
+        f"no built-in profile '{text}'" + (f": did you mean '{close[0]}'?" if close else ""),
+        hint="built-in profiles: " + ", ".join(builtin_profiles()),
+    )
+
+
+def _table(value: Any, *, source: str, key: str, device: str = "") -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadProfile(f"expected a table, got {value!r}", source=source, device=device, key=key)
+    return value
+
+
+def _no_unknown_keys(table: Mapping[str, Any], known: set[str], *, source: str, what: str,
+                     device: str = "") -> None:
+    for key in table:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known))
+            raise BadProfile(f"unknown {what} '{key}': {hint}", source=source, device=device,
+                             key=key, hint=hint)
+
+
+def _device(name: str, table: Any, source: str, registry: Registry) -> DeviceSpec:
+    if not _DEVICE_NAME.fullmatch(name) or name in RESERVED:
+        why = "is a word kitsdk uses itself" if name in RESERVED else \
+            "must start with a lowercase letter and use only a-z, 0-9 and _"
+        raise BadProfile(f"device name '{name}' {why}", source=source, device=name,
+                         hint="rename the table, e.g. [devices.front_led]")
+    table = _table(table, source=source, key=f"[devices.{name}]", device=name)
+    if "driver" not in table:
+        raise BadProfile("missing key 'driver'", source=source, device=name, key="driver",
+                         hint='add e.g. driver = "led"; run \'kit drivers\' for the list')
+    if not isinstance(table["driver"], str):
+        raise BadProfile(f"expected the driver's name as text, got {table['driver']!r}",
+                         source=source, device=name, key="driver")
+    driver = registry.get(table["driver"], device=name, source=source)
+    options, pins = _options(driver, {k: v for k, v in table.items() if k != "driver"},
+                             source=source, device=name, prefix="")
+    bus = {role: _pin(value, source, name, role) for role, value in driver.bus_pins(options).items()}
+    return DeviceSpec(name, table["driver"], options, pins, bus)
+
+
+def _known_options(driver: type[KitDevice]) -> dict[str, Option]:
+    return {**driver.options, "safe": SAFE_OPTION} if driver.is_output else dict(driver.options)
+
+
+def _options(driver: type[KitDevice], table: Mapping[str, Any], *, source: str, device: str,
+             prefix: str) -> tuple[dict[str, Any], dict[str, HeaderPin]]:
+    known = _known_options(driver)
+    _no_unknown_keys(table, set(known), source=source, what=f"key for driver '{driver.__name__}'",
+                     device=device)
+    options: dict[str, Any] = {}
+    pins: dict[str, HeaderPin] = {}
+    for key, option in known.items():
+        where = prefix + key
+        if key not in table and option.kind == PIN and option.default not in (None, REQUIRED):
+            pins[where] = _pin(option.default, source, device, where)
+        if key not in table:
+            if option.required:
+                raise BadProfile(f"missing key '{key}': expected {option.describe()}",
+                                 source=source, device=device, key=where,
+                                 hint=option.help or f"add {key} = ... to [devices.{device}]")
+            continue
+        value = table[key]
+        if option.kind == PIN:
+            pin = _pin(value, source, device, where)
+            pins[where] = pin
+            options[key] = pin.name
+        elif isinstance(option.kind, type) and hasattr(option.kind, "options"):
+            sub = _table(value, source=source, key=where, device=device)
+            options[key], sub_pins = _options(option.kind, sub, source=source, device=device,
+                                              prefix=where + ".")
+            pins.update(sub_pins)
+        else:
+            options[key] = _value(value, option, source=source, device=device, key=where)
+    return options, pins
+
+
+def _value(value: Any, option: Option, *, source: str, device: str, key: str) -> Any:
+    kind = option.kind
+    ok = (
+        (kind is bool and isinstance(value, bool))
+        or (kind is int and isinstance(value, int) and not isinstance(value, bool))
+        or (kind is float and isinstance(value, int | float) and not isinstance(value, bool))
+        or (kind is str and isinstance(value, str))
+    )
+    in_range = ok and (
+        (not option.choices or value in option.choices)
+        and (option.min is None or value >= option.min)
+        and (option.max is None or value <= option.max)
+    )
+    if not in_range:
+        raise BadProfile(f"expected {option.describe()}, got {value!r}", source=source,
+                         device=device, key=key, hint=option.help)
+    return float(value) if kind is float else value
+
+
+def _pin(value: Any, source: str, device: str, key: str) -> HeaderPin:
+    pin = header_pin(value)
+    if pin is None:
+        raise BadPin(
+            f"the Raspberry Pi has no GPIO pin {value!r}; valid pins are "
+            + ", ".join(valid_pins()),
+            source=source, device=device, key=key,
+            hint="use the GPIO (BCM) number printed on your pinout card, e.g. 17 or \"GPIO17\"",
+        )
+    return pin
+
+
+def _check_pin_conflicts(devices: Any, source: str) -> None:
+    owner: dict[str, tuple[str, str]] = {}
+    bus_owner: dict[str, tuple[str, str]] = {}
+    for spec in devices:
+        for role, pin in spec.pins.items():
+            other = owner.get(pin.name) or bus_owner.get(pin.name)
+            if other:
+                _conflict(pin, (spec.name, role), other, source)
+            owner[pin.name] = (spec.name, role)
+        for role, pin in spec.bus_pins.items():
+            if pin.name in owner:
+                _conflict(pin, (spec.name, role), owner[pin.name], source)
+            bus_owner.setdefault(pin.name, (spec.name, role))
+
+
+def _conflict(pin: HeaderPin, this: tuple[str, str], other: tuple[str, str], source: str) -> None:
+    raise PinConflict(
+        f"{pin.name} (header pin {pin.physical}) is used twice: by device '{other[0]}' "
+        f"({other[1]}) and by device '{this[0]}' ({this[1]})",
+        source=source, device=this[0], key=this[1],
+        hint="move one of them to a free pin; 'kit check' prints the wiring table",
+    )

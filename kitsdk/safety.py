@@ -1,0 +1,62 @@
+"""The safety net: when a script ends, motors stop first, then every output goes safe.
+
+It runs at normal exit, after an uncaught exception, on Ctrl+C and on SIGTERM (gpiozero's
+own exit hook does not run on SIGTERM, and a motor must never run on after its script).
+SIGKILL cannot be caught by anyone: that is what the kit agent is for.
+"""
+
+from __future__ import annotations
+
+import atexit
+import signal
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .kit import Kit
+
+# Process-wide by nature, like gpiozero's own exit hook: one exit, every open kit.
+_kits: weakref.WeakSet[Kit] = weakref.WeakSet()
+_installed = False
+
+
+def protect(kit: Kit) -> None:
+    """Put ``kit`` under the safety net (``Kit`` does this for itself)."""
+    global _installed
+    _kits.add(kit)
+    if _installed:
+        return
+    _installed = True
+    atexit.register(shutdown)
+    if threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None)
+    ):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def release(kit: Kit) -> None:
+    _kits.discard(kit)
+
+
+def stop_all() -> None:
+    """Stop every kit's motors, then every other output (``kit.stop()`` for all kits)."""
+    kits = list(_kits)
+    for kit in kits:
+        kit.stop_motors()
+    for kit in kits:
+        kit.stop()
+
+
+def shutdown() -> None:
+    """Stop everything, then close every kit (outputs stay driven at their safe level)."""
+    stop_all()
+    for kit in list(_kits):
+        kit.close()
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    # Stop first, inside the handler: a script that swallows SystemExit must not keep a
+    # motor turning. Then unwind like any exit so 'finally' and 'with' blocks run.
+    stop_all()
+    raise SystemExit(128 + signum)

@@ -1,0 +1,65 @@
+"""The simulated kit's pin factory: gpiozero's MockFactory, made to behave like a kit.
+
+Registered as the gpiozero pin factory ``kitsdk``, so a plain gpiozero script runs on it
+with ``GPIOZERO_PIN_FACTORY=kitsdk``. With ``KITSDK_SIM_TRACE=FILE`` every pin change is
+appended to FILE as a JSON line ``{"t": ..., "pid": ..., "pin": "GPIO17", "state": 1.0}``:
+what the pins did stays readable after the process that drove them has gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Any
+
+from gpiozero import Device
+from gpiozero.pins.mock import MockFactory
+
+from .pins import SimPin
+
+
+class SimFactory(MockFactory):  # type: ignore[misc]
+    """Mock pins with PWM everywhere; part behaviour is attached with ``attach``."""
+
+    def __init__(self, revision: str | None = None, pin_class: Any = None, *,
+                 trace: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(revision=revision, pin_class=pin_class or SimPin)
+        trace = trace or os.environ.get("KITSDK_SIM_TRACE")
+        self._trace = open(trace, "a", buffering=1, encoding="utf-8") if trace else None  # noqa: SIM115
+        self._trace_lock = threading.Lock()
+
+    def pin(self, name: Any, pin_class: Any = None, **kwargs: Any) -> Any:
+        """The pin called ``name``; one that a part's behaviour already claimed is reused."""
+        for _header, info in self.board_info.find_pin(name):
+            if info in self.pins:
+                return self.pins[info]
+            break
+        return super().pin(name, pin_class=pin_class, **kwargs)
+
+    def attach(self, name: Any, pin_class: Any, **kwargs: Any) -> Any:
+        """Give pin ``name`` a behaviour before a device claims it."""
+        return super().pin(name, pin_class=pin_class, **kwargs)
+
+    def spi(self, **spi_args: Any) -> Any:
+        # gpiozero 2.0's SPISoftwareBus builds its Device base without the pin factory it
+        # was given, so it asks for the global default, which off a Pi does not exist. A
+        # plain SimFactory as that default satisfies it; the bus's pins still come from us.
+        if Device.pin_factory is None:
+            Device.pin_factory = SimFactory()
+        return super().spi(**spi_args)
+
+    def journal(self, pin: str, what: str, value: Any) -> None:
+        if self._trace is None:
+            return
+        line = json.dumps({"t": time.time(), "pid": os.getpid(), "pin": pin, what: value})
+        with self._trace_lock:
+            if not self._trace.closed:
+                self._trace.write(line + "\n")
+
+    def close(self) -> None:
+        super().close()
+        if self._trace is not None:
+            with self._trace_lock:
+                self._trace.close()

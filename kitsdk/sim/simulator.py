@@ -1,0 +1,72 @@
+"""``kit.sim``: the controls of a simulated kit.
+
+::
+
+    kit = Kit("rover")
+    kit.sim.set("distance", 0.25)            # an obstacle 25 cm ahead
+    kit.sim.set("light", sine(0.2, 0.9))     # a scripted source
+    kit.sim.press("button")
+
+Drivers use the same object while the kit is built, to give pins their part's behaviour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .factory import SimFactory
+from .sources import Source
+from .spi import SimMCP3008
+from .world import SimWorld
+
+
+class Simulator:
+    """One simulated kit: its pin factory and the world its sensors measure."""
+
+    def __init__(self, factory: SimFactory | None = None) -> None:
+        self.factory = factory or SimFactory()
+        self.world = SimWorld()
+        self._adcs: dict[tuple[str, ...], SimMCP3008] = {}
+
+    # -- for scripts and lesson checks -------------------------------------------------
+    def set(self, name: str, value: float | bool | Source) -> None:
+        """Set what simulated sensor ``name`` measures, or a source for it to follow."""
+        self.world.set(name, value)
+
+    def get(self, name: str) -> float | bool:
+        """What simulated sensor ``name`` measures right now."""
+        return self.world.get(name)
+
+    def press(self, name: str) -> None:
+        """Press simulated button ``name`` (its ``when_pressed`` runs)."""
+        self.world.set(name, True)
+
+    def release(self, name: str) -> None:
+        """Release simulated button ``name``."""
+        self.world.set(name, False)
+
+    def inputs(self) -> list[str]:
+        """The names that ``set`` accepts."""
+        return self.world.names()
+
+    def pin(self, name: Any) -> Any:
+        """The mock pin ``name`` (``"GPIO17"``), whose ``states`` record what it did."""
+        return self.factory.pin(name)
+
+    # -- for drivers ---------------------------------------------------------------------
+    def adc_channel(self, pins: dict[str, Any], channel: int, level: Callable[[], float]) -> None:
+        """Answer channel ``channel`` of the MCP3008 on these SPI pins with ``level()``."""
+        key = (pins["clock"], pins["mosi"], pins["miso"], pins["select"])
+        if key not in self._adcs:
+            self._adcs[key] = SimMCP3008(
+                pins["clock"], pins["mosi"], pins["miso"], pins["select"],
+                pin_factory=self.factory,
+            )
+        self._adcs[key].channels[channel] = level
+
+    def close(self) -> None:
+        for adc in self._adcs.values():
+            adc.close()
+        self._adcs.clear()
+        self.factory.close()
