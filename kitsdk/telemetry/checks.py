@@ -138,5 +138,7 @@ def check_fields(value: object, field: str, spec: Mapping[str, Check]) -> dict[s
     unknown = obj.keys() - spec.keys()
     if unknown:
         expected = ", ".join(spec) or "no fields"
-        raise BadMessage(f"unknown field; expected {expected}", field=f"{field}.{min(unknown, key=str)}")
+        raise BadMessage(
+            f"unknown field; expected {expected}", field=f"{field}.{min(unknown, key=str)}"
+        )
     return obj

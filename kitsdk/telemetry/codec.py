@@ -44,8 +44,9 @@ def max_payload(kind: Kind) -> int:
 def _check_size(payload: bytes, kind: Kind, name: str) -> None:
     limit = max_payload(kind)
     if len(payload) > limit:
-        raise BadMessage(f"payload of {len(payload)} bytes is over the limit of {limit}",
-                         field=name)
+        raise BadMessage(
+            f"payload of {len(payload)} bytes is over the limit of {limit}", field=name
+        )
 
 
 def _reject_constant(name: str) -> None:
@@ -76,6 +77,9 @@ def decode(topic: str, payload: bytes) -> Message:
         raise BadMessage(f"not JSON ({exc})", field=name) from exc
     version = require(check_object(obj, name), "v", name)
     if type(version) is not int or version != VERSION:
-        raise BadMessage(f"schema version {version!r:.20} is not {VERSION}; "
-                         "kit and lab need the same major version", field=f"{name}.v")
+        raise BadMessage(
+            f"schema version {version!r:.20} is not {VERSION}; "
+            "kit and lab need the same major version",
+            field=f"{name}.v",
+        )
     return read(obj)

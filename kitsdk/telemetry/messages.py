@@ -157,11 +157,13 @@ class Status:
         check_id(self.session, "status.session")
         check_name(self.profile, "status.profile")
         check_name(self.sdk, "status.sdk")
-        check_tree(self.channels, "status.channels", _unit, f"a unit of at most {NAME_MAX} "
-                   "characters")
+        check_tree(
+            self.channels, "status.channels", _unit, f"a unit of at most {NAME_MAX} characters"
+        )
         if self.running is not None and type(self.running) is not Running:
-            raise BadMessage(f"expected Running or None, got {self.running!r:.60}",
-                             field="status.running")
+            raise BadMessage(
+                f"expected Running or None, got {self.running!r:.60}", field="status.running"
+            )
         check_time(self.ts, "status.ts")
 
     def offline(self) -> Status:
@@ -228,8 +230,9 @@ class Telemetry:
         check_int(self.seq, "telemetry.seq")
         check_time(self.ts, "telemetry.ts")
         check_bool(self.historical, "telemetry.historical")
-        check_tree(self.values, "telemetry.values", is_reading,
-                   "a finite number, true, false or null")
+        check_tree(
+            self.values, "telemetry.values", is_reading, "a finite number, true, false or null"
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -320,8 +323,13 @@ class Command:
         check_name(self.issuer, "cmd.issuer")
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "args": self.args, "ts": self.ts,
-                "issuer": self.issuer}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "args": self.args,
+            "ts": self.ts,
+            "issuer": self.issuer,
+        }
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Command:
@@ -362,8 +370,9 @@ class CommandAck:
             or len(thumbnail) > THUMBNAIL_MAX
             or not thumbnail.startswith(_JPEG_START)
         ):
-            raise BadMessage(f"expected a JPEG of at most {THUMBNAIL_MAX} bytes",
-                             field="ack.thumbnail")
+            raise BadMessage(
+                f"expected a JPEG of at most {THUMBNAIL_MAX} bytes", field="ack.thumbnail"
+            )
         check_time(self.ts, "ack.ts")
 
     def to_json(self) -> dict[str, Any]:
