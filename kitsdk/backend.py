@@ -54,6 +54,24 @@ def pi_model() -> str | None:
     return None
 
 
+def wanted(choice: str | None = None) -> str:
+    """``"sim"`` or ``"real"``: what ``choice`` (or ``$KITSDK_BACKEND``) asks for on this machine."""
+    choice = (choice or os.environ.get("KITSDK_BACKEND") or "auto").strip().lower()
+    if choice not in CHOICES:
+        raise BadValue(
+            f"KITSDK_BACKEND={choice!r} is not a backend",
+            hint="use 'sim', 'real' or leave it unset to choose by itself",
+        )
+    if choice == "auto":
+        return "real" if pi_model() else "sim"
+    if choice == "real" and pi_model() is None:
+        raise BackendUnavailable(
+            "KITSDK_BACKEND=real, but this machine is not a Raspberry Pi",
+            hint="unset KITSDK_BACKEND to run in simulation here",
+        )
+    return choice
+
+
 def select_backend(choice: str | None = None, *, pin_factory: Any = None) -> Backend:
     """Build the backend asked for by ``choice`` or ``$KITSDK_BACKEND``.
 
@@ -62,32 +80,20 @@ def select_backend(choice: str | None = None, *, pin_factory: Any = None) -> Bac
     """
     if pin_factory is not None:
         return _from_factory(pin_factory)
-    choice = (choice or os.environ.get("KITSDK_BACKEND") or "auto").strip().lower()
-    if choice not in CHOICES:
-        raise BadValue(
-            f"KITSDK_BACKEND={choice!r} is not a backend",
-            hint="use 'sim', 'real' or leave it unset to choose by itself",
-        )
-    if choice == "sim":
-        return _simulated()
-    model = pi_model()
-    if model is None:
-        if choice == "real":
-            raise BackendUnavailable(
-                "KITSDK_BACKEND=real, but this machine is not a Raspberry Pi",
-                hint="unset KITSDK_BACKEND to run in simulation here",
-            )
-        _announce("kitsdk: no Raspberry Pi here, so this kit is simulated")
+    explicit = (choice or os.environ.get("KITSDK_BACKEND") or "auto").strip().lower() != "auto"
+    if wanted(choice) == "sim":
+        if not explicit:
+            _announce("kitsdk: no Raspberry Pi here, so this kit is simulated")
         return _simulated()
     try:
         return Backend("real", _real_factory())
     except Exception as exc:  # every gpiozero factory failed: say which and why
-        if choice == "real":
+        if explicit:
             raise BackendUnavailable(
-                f"this {model} has no working GPIO library: {exc}",
+                f"this {pi_model()} has no working GPIO library: {exc}",
                 hint="install one: sudo apt install python3-lgpio",
             ) from exc
-        _announce(f"kitsdk: the GPIO pins of this {model} are not usable ({exc}), "
+        _announce(f"kitsdk: the GPIO pins of this {pi_model()} are not usable ({exc}), "
                   "so this kit is simulated")
         return _simulated()
 

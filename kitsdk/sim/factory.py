@@ -2,7 +2,8 @@
 
 Registered as the gpiozero pin factory ``kitsdk``, so a plain gpiozero script runs on it
 with ``GPIOZERO_PIN_FACTORY=kitsdk``. With ``KITSDK_SIM_TRACE=FILE`` every pin change is
-appended to FILE as a JSON line ``{"t": ..., "pid": ..., "pin": "GPIO17", "state": 1.0}``:
+appended to FILE as a JSON line ``{"t": ..., "pid": ..., "pin": "GPIO17", "state": 1.0}``
+(with ``"function"`` too when the pin turns into an input or an output):
 what the pins did stays readable after the process that drove them has gone.
 """
 
@@ -50,10 +51,11 @@ class SimFactory(MockFactory):  # type: ignore[misc]
             Device.pin_factory = SimFactory()
         return super().spi(**spi_args)
 
-    def journal(self, pin: str, what: str, value: Any) -> None:
+    def journal(self, pin: str, **change: Any) -> None:
+        """Append a pin's change to the trace file, if there is one."""
         if self._trace is None:
             return
-        line = json.dumps({"t": time.time(), "pid": os.getpid(), "pin": pin, what: value})
+        line = json.dumps({"t": time.time(), "pid": os.getpid(), "pin": pin, **change})
         with self._trace_lock:
             if not self._trace.closed:
                 self._trace.write(line + "\n")

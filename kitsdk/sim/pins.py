@@ -26,12 +26,12 @@ class _Journalled:
     def _change_state(self, value: Any) -> bool:
         changed: bool = super()._change_state(value)  # type: ignore[misc]
         if changed:
-            self.factory.journal(self.info.name, "state", value)
+            self.factory.journal(self.info.name, state=value)
         return changed
 
     def _set_function(self, value: str) -> None:
         super()._set_function(value)  # type: ignore[misc]
-        self.factory.journal(self.info.name, "function", value)
+        self.factory.journal(self.info.name, function=value, state=self._state)
 
 
 class SimPin(_Journalled, MockPWMPin):

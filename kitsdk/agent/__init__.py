@@ -1,0 +1,1 @@
+"""The kit agent: the daemon on each Pi that supervises scripts and links the kit to the lab."""

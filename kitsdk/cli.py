@@ -1,0 +1,188 @@
+"""The ``kit`` command: look at a kit, check a profile, run a script with the safety net.
+
+::
+
+    kit info [--profile P]      backend, profile, devices and pins
+    kit profiles                the built-in profiles
+    kit drivers                 the installed drivers
+    kit check FILE              check a profile and print its wiring table
+    kit doctor [--profile P]    build the kit and exercise every device
+    kit run SCRIPT [--profile P]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import runpy
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from .exc import KitError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.command(args) or 0)
+    except KitError as exc:
+        print(f"kit: {exc.explain()}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kit", description="Look after a kitsdk kit.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, func: object, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.set_defaults(command=func)
+        return sub
+
+    def with_profile(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--profile", "-p", help="a built-in profile name or a TOML file "
+                         "(default: $KITSDK_PROFILE, then ~/.config/kitsdk/kit.toml)")
+
+    with_profile(command("info", _info, "show the backend, profile, devices and pins"))
+    command("profiles", _profiles, "list the built-in profiles")
+    command("drivers", _drivers, "list the installed drivers")
+    check = command("check", _check, "check a profile file and print its wiring table")
+    check.add_argument("file", help="the profile: a TOML file or a built-in name")
+    with_profile(command("doctor", _doctor, "build the kit and exercise every device"))
+    run = command("run", _run, "run a script with the safety net: motors stop when it ends")
+    run.add_argument("script", help="the Python file to run")
+    run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
+    with_profile(run)
+    return parser
+
+
+def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
+    cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _wiring(profile: object) -> str:
+    from .profile import Profile
+
+    assert isinstance(profile, Profile)
+    rows = [(device, driver, role, pin.name, pin.physical)
+            for device, driver, role, pin in profile.wiring()]
+    return _table(rows, ("device", "driver", "role", "pin", "header pin"))
+
+
+def _info(args: argparse.Namespace) -> int:
+    from .backend import pi_model, wanted
+    from .profile import load_profile
+
+    profile = load_profile(args.profile)
+    mode = "simulated" if wanted() == "sim" else "real parts"
+    print(f"machine:  {pi_model() or 'not a Raspberry Pi'}")
+    print(f"backend:  {mode} (KITSDK_BACKEND={os.environ.get('KITSDK_BACKEND') or 'auto'})")
+    print(f"profile:  {profile.name}: {profile.description} [{profile.source}]")
+    print()
+    print(_wiring(profile))
+    return 0
+
+
+def _profiles(args: argparse.Namespace) -> int:
+    from .profile import builtin_profiles, load_profile
+
+    rows = []
+    for name in builtin_profiles():
+        profile = load_profile(name)
+        rows.append((name, len(profile.devices), profile.description))
+    print(_table(rows, ("profile", "devices", "description")))
+    return 0
+
+
+def _drivers(args: argparse.Namespace) -> int:
+    from .registry import default_registry
+
+    rows = []
+    for name, driver in default_registry().load_all().items():
+        summary = (driver.__doc__ or "").strip().splitlines()[0] if driver.__doc__ else ""
+        rows.append((name, f"{driver.__module__}.{driver.__qualname__}", summary))
+    print(_table(rows, ("driver", "class", "what it is")))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .profile import load_profile
+
+    profile = load_profile(args.file)
+    print(f"{profile.source}: OK, {len(profile.devices)} devices")
+    print()
+    print(_wiring(profile))
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .kit import Kit
+
+    failures = 0
+    with Kit(args.profile) as kit:
+        print(f"kit '{kit.name}' ({'simulated' if kit.simulated else 'real parts'})")
+        for device in kit:
+            try:
+                readings = device.check()
+            except KitError as exc:
+                failures += 1
+                print(f"  FAIL  {device.describe()}: {exc.explain()}")
+                continue
+            shown = ", ".join(f"{k}={v!r}" for k, v in readings.items())
+            print(f"  ok    {device.describe()}" + (f": {shown}" if shown else ""))
+    print("all devices answered" if not failures else f"{failures} device(s) failed")
+    return 1 if failures else 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    script = Path(args.script)
+    if not script.is_file():
+        print(f"kit: there is no script {script}", file=sys.stderr)
+        return 2
+    # `kit run script.py --profile rover 0.5`: options straight after the script are
+    # kit's, as the issue's usage line has it; the rest (or all after `--`) is the script's.
+    rest = list(args.args)
+    while len(rest) >= 2 and rest[0] in ("--profile", "-p"):
+        args.profile, rest = rest[1], rest[2:]
+    if rest[:1] == ["--"]:
+        rest = rest[1:]
+    if args.profile:
+        os.environ["KITSDK_PROFILE"] = args.profile
+    sys.argv = [str(script), *rest]
+    sys.path.insert(0, str(script.resolve().parent))
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except KitError as exc:
+        print(f"kit: {exc.explain()}{_where(exc, script)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kit: stopped (Ctrl+C); the kit's outputs are safe", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return 0
+
+
+def _where(exc: BaseException, script: Path) -> str:
+    """Where in the student's own file the error came from."""
+    target = str(script.resolve())
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if Path(frame.f_code.co_filename).resolve() == Path(target):
+            line = lineno
+    return f"\n  at: {script}, line {line}" if line else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

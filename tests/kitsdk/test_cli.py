@@ -1,0 +1,114 @@
+"""The ``kit`` command, run as a student or a kit maker runs it: in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def kit(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kitsdk.cli", *args], capture_output=True, text=True,
+        timeout=60, cwd=cwd, env={**os.environ, "KITSDK_BACKEND": "sim", **env},
+    )
+
+
+def test_info_shows_backend_profile_and_pins() -> None:
+    result = kit("info", "--profile", "rover")
+    assert result.returncode == 0, result.stderr
+    assert "backend:  simulated" in result.stdout
+    assert "rover" in result.stdout
+    assert "distance    distance_sensor  trigger         GPIO17  11" in result.stdout
+
+
+def test_info_reads_the_profile_from_the_environment() -> None:
+    result = kit("info", KITSDK_PROFILE="starter")
+    assert result.returncode == 0, result.stderr
+    assert "profile:  starter" in result.stdout
+
+
+def test_profiles_lists_the_built_ins() -> None:
+    result = kit("profiles")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()[2:]]
+    assert {"starter", "rover"} <= set(names)
+
+
+def test_drivers_lists_every_built_in_driver() -> None:
+    result = kit("drivers")
+    assert result.returncode == 0
+    for driver in ("led", "button", "motor", "drive_base", "distance_sensor", "ds18b20"):
+        assert f"\n{driver} " in result.stdout
+
+
+def test_check_prints_the_wiring_table(tmp_path: Path) -> None:
+    profile = tmp_path / "lights.toml"
+    profile.write_text('[kit]\nname = "lights"\n[devices.red]\ndriver = "led"\npin = "BOARD11"\n')
+    result = kit("check", str(profile))
+    assert result.returncode == 0, result.stderr
+    assert f"{profile}: OK, 1 devices" in result.stdout
+    assert "red     led     pin   GPIO17  11" in result.stdout
+
+
+def test_check_explains_a_bad_profile(tmp_path: Path) -> None:
+    profile = tmp_path / "bad.toml"
+    profile.write_text('[devices.front]\ndriver = "distnce"\n')
+    result = kit("check", str(profile))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "device 'front'" in result.stderr
+    assert "unknown driver 'distnce'" in result.stderr
+    assert "did you mean 'distance_sensor'?" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_doctor_passes_in_simulation() -> None:
+    result = kit("doctor", "--profile", "starter")
+    assert result.returncode == 0, result.stderr
+    assert "all devices answered" in result.stdout
+    assert result.stdout.count("  ok  ") == 7
+
+
+def test_run_explains_a_kit_error_with_a_hint(tmp_path: Path) -> None:
+    script = tmp_path / "oops.py"
+    script.write_text("from kitsdk import Kit\nkit = Kit('starter')\nkit.rde.on()\n")
+    result = kit("run", str(script))
+    assert result.returncode == 1
+    assert "no device 'rde' in profile 'starter': did you mean 'red'?" in result.stderr
+    assert "hint: devices: red, amber" in result.stderr
+    assert f"at: {script}, line 3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_uses_the_profile_option_and_passes_arguments(tmp_path: Path) -> None:
+    script = tmp_path / "show.py"
+    script.write_text("import sys\nfrom kitsdk import Kit\nkit = Kit()\n"
+                      "kit.drive.forward(float(sys.argv[1]))\nprint(kit.drive.value)\n")
+    result = kit("run", str(script), "--profile", "rover", "0.5")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(0.5, 0.5)"
+
+
+def test_run_keeps_other_errors_as_tracebacks(tmp_path: Path) -> None:
+    script = tmp_path / "bug.py"
+    script.write_text("1 / 0\n")
+    result = kit("run", str(script))
+    assert result.returncode == 1
+    assert "ZeroDivisionError" in result.stderr
+
+
+@pytest.mark.parametrize("code, expected", [("raise SystemExit(3)", 3), ("pass", 0)])
+def test_run_returns_the_script_exit_status(tmp_path: Path, code: str, expected: int) -> None:
+    script = tmp_path / "exit.py"
+    script.write_text(code + "\n")
+    assert kit("run", str(script)).returncode == expected
+
+
+def test_run_refuses_a_missing_script(tmp_path: Path) -> None:
+    result = kit("run", str(tmp_path / "nope.py"))
+    assert result.returncode == 2
+    assert "there is no script" in result.stderr
