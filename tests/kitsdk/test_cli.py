@@ -90,7 +90,7 @@ def test_run_uses_the_profile_option_and_passes_arguments(tmp_path: Path) -> Non
                       "kit.drive.forward(float(sys.argv[1]))\nprint(kit.drive.value)\n")
     result = kit("run", str(script), "--profile", "rover", "0.5")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "(0.5, 0.5)"
+    assert result.stdout.strip() == "DriveBaseValue(left_motor=0.5, right_motor=0.5)"
 
 
 def test_run_keeps_other_errors_as_tracebacks(tmp_path: Path) -> None:
