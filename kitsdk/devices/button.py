@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any, ClassVar
 
 import gpiozero
@@ -29,6 +30,30 @@ class Button(KitDevice, gpiozero.Button):
         "hold_repeat": Option(bool, False, "true to run when_held again every hold_time"),
     }
     channels = (Channel("pressed", "", "held down (True) or not", attr="is_pressed"),)
+
+    def __init__(self, *args: Any, simulator: Any = None, **kwargs: Any) -> None:
+        self._simulator = simulator
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def from_profile(cls, spec: Any, env: Any) -> Button:
+        return cls(name=spec.name, pin_factory=env.pin_factory, simulator=env.sim, **spec.options)
+
+    def wait_for_press(self, timeout: float | None = None) -> bool:
+        """Wait until the button is pressed (or ``timeout`` seconds pass); True if pressed.
+
+        On a simulated kit, run from a terminal with no timeout, pressing Enter presses
+        the button, so a script that waits for a press also works on a laptop.
+        """
+        if (self._simulator is not None and timeout is None and not self.is_pressed
+                and sys.stdin is not None and sys.stdin.isatty()):
+            print(f"kitsdk: {self.describe()} is simulated: press Enter to press it",
+                  file=sys.stderr)
+            sys.stdin.readline()
+            self._simulator.press(self.name)
+            self._simulator.release(self.name)
+            return True
+        return bool(self.wait_for_active(timeout))
 
     @classmethod
     def simulate(cls, spec: Any, env: Any) -> None:
