@@ -7,6 +7,10 @@ Dataclasses rather than TypedDicts: a TypedDict checks nothing at run time, whil
 untrusted; dataclasses also give value equality for tests, defaults, and attribute access
 that mypy follows.
 
+The maps are annotated ``Mapping`` so that a ``dict[str, float]`` type-checks as readings, but
+at run time they must be plain ``dict``s: they are JSON objects, and an exact type test is
+the cheapest check on the ingest path.
+
 Readers are tolerant and writers strict: ``from_json`` ignores fields it does not know (a
 newer kit may add optional fields within v1), while building a message with an unknown event
 field or command argument raises. Unknown event kinds and command names are rejected: there
@@ -19,6 +23,7 @@ import base64
 import binascii
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, cast, get_args
 
@@ -148,7 +153,7 @@ class Status:
     session: str
     profile: str
     sdk: str
-    channels: dict[str, dict[str, str]]
+    channels: Mapping[str, Mapping[str, str]]
     running: Running | None = None
     ts: float = field(default_factory=time.time)
 
@@ -221,7 +226,7 @@ class Telemetry:
 
     session: str
     seq: int
-    values: dict[str, dict[str, Reading]]
+    values: Mapping[str, Mapping[str, Reading]]
     historical: bool = False
     ts: float = field(default_factory=time.time)
 
@@ -269,7 +274,7 @@ class Event:
     session: str
     seq: int
     kind: str
-    data: dict[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict)
     ts: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -312,7 +317,7 @@ class Command:
 
     name: CommandName
     issuer: str
-    args: dict[str, Any] = field(default_factory=dict)
+    args: Mapping[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_id)
     ts: float = field(default_factory=time.time)
 
