@@ -55,7 +55,7 @@ def pi_model() -> str | None:
 
 
 def wanted(choice: str | None = None) -> str:
-    """``"sim"`` or ``"real"``: what ``choice`` (or ``$KITSDK_BACKEND``) asks for on this machine."""
+    """``"sim"`` or ``"real"``: what ``choice`` or ``$KITSDK_BACKEND`` asks for on this machine."""
     choice = (choice or os.environ.get("KITSDK_BACKEND") or "auto").strip().lower()
     if choice not in CHOICES:
         raise BadValue(

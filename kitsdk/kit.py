@@ -50,7 +50,9 @@ class Kit:
         registry: Registry | None = None,
     ) -> None:
         registry = registry or default_registry()
-        self.profile = profile if isinstance(profile, Profile) else load_profile(profile, registry=registry)
+        if not isinstance(profile, Profile):
+            profile = load_profile(profile, registry=registry)
+        self.profile = profile
         self._backend: Backend = select_backend(backend, pin_factory=pin_factory)
         self._devices: dict[str, KitDevice] = {}
         env = BuildEnv(self._backend.pin_factory, self._backend.sim, self.profile)
@@ -85,7 +87,7 @@ class Kit:
         return self._backend.sim
 
     def __getattr__(self, name: str) -> KitDevice:
-        devices = self.__dict__.get("_devices")
+        devices: dict[str, KitDevice] | None = self.__dict__.get("_devices")
         if devices is None or name.startswith("__"):
             raise AttributeError(name)
         try:

@@ -80,10 +80,12 @@ class Profile:
 def builtin_profiles() -> list[str]:
     """The names of the profiles that ship with kitsdk."""
     folder = resources.files("kitsdk") / "profiles"
-    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir()
+                  if p.name.endswith(".toml"))
 
 
-def load_profile(profile: str | os.PathLike[str] | None = None, *, registry: Registry | None = None) -> Profile:
+def load_profile(profile: str | os.PathLike[str] | None = None, *,
+                 registry: Registry | None = None) -> Profile:
     """Find, read and check a profile: a built-in name, a file path, or None for the default."""
     source, text = _find(profile)
     return parse_profile(text, source, registry=registry)
@@ -104,7 +106,8 @@ def parse_profile(text: str, source: str, *, registry: Registry | None = None) -
     if not devices_table:
         raise BadProfile("the profile has no [devices.NAME] tables", source=source,
                          hint='add one, e.g. [devices.red] with driver = "led" and pin = 17')
-    devices = {name: _device(name, table, source, registry) for name, table in devices_table.items()}
+    devices = {name: _device(name, table, source, registry)
+               for name, table in devices_table.items()}
     _check_pin_conflicts(devices.values(), source)
     return Profile(
         name=str(kit.get("name", Path(source).stem if source.endswith(".toml") else source)),
@@ -136,7 +139,8 @@ def _find(profile: str | os.PathLike[str] | None) -> tuple[str, str]:
         return str(path), path.read_text(encoding="utf-8")
     if path.suffix == ".toml" or os.sep in text:
         raise NoProfile(f"profile file {text} does not exist",
-                        hint="check the path, or use a built-in profile: " + ", ".join(builtin_profiles()))
+                        hint="check the path, or use a built-in profile: "
+                        + ", ".join(builtin_profiles()))
     close = difflib.get_close_matches(text, builtin_profiles(), n=1)
     raise NoProfile(
         f"no built-in profile '{text}'" + (f": did you mean '{close[0]}'?" if close else ""),
@@ -178,7 +182,8 @@ def _device(name: str, table: Any, source: str, registry: Registry) -> DeviceSpe
     driver = registry.get(table["driver"], device=name, source=source)
     options, pins = _options(driver, {k: v for k, v in table.items() if k != "driver"},
                              source=source, device=name, prefix="")
-    bus = {role: _pin(value, source, name, role) for role, value in driver.bus_pins(options).items()}
+    bus = {role: _pin(value, source, name, role)
+           for role, value in driver.bus_pins(options).items()}
     return DeviceSpec(name, table["driver"], options, pins, bus)
 
 

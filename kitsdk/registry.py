@@ -70,7 +70,8 @@ class Registry:
         try:
             driver = _checked(name, ep.load())
         except Exception as exc:  # any import-time failure of a plug-in is its own bug
-            message = f"driver '{name}' ({ep.value}) could not be loaded: {type(exc).__name__}: {exc}"
+            message = (f"driver '{name}' ({ep.value}) could not be loaded: "
+                       f"{type(exc).__name__}: {exc}")
             self._broken[name] = message
             warnings.warn(DriverWarning(message), stacklevel=2)
             raise DriverError(message, hint="reinstall the package that provides it") from exc

@@ -34,7 +34,7 @@ class MCP3008(KitDevice, gpiozero.MCP3008):
         "differential": Option(bool, False, "true to read the channel pair's difference"),
         "max_voltage": Option(float, 3.3, "the chip's reference voltage", min=0.1, max=5.5),
     }
-    channels = (
+    channels: ClassVar[tuple[Channel, ...]] = (
         Channel("value", "", "0 to 1 of the reference voltage"),
         Channel("voltage", "V", "the input's voltage"),
     )

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from ..profile import DeviceSpec
 
 
-class _FriendlyEvent(event):  # type: ignore[misc]
+class _FriendlyEvent(event):
     """gpiozero's event descriptor, with callbacks guarded by :func:`_guard`."""
 
     def _wrap_callback(self, instance: Any, fn: Callable[..., Any]) -> Callable[[], Any]:
@@ -77,6 +77,11 @@ class KitDevice:
     #: Outputs stop on ``stop()`` and at exit; motors stop before anything else.
     is_output: ClassVar[bool] = False
     is_motor: ClassVar[bool] = False
+    if TYPE_CHECKING:
+
+        @property
+        def closed(self) -> bool:
+            """Provided by the gpiozero device underneath, or by StandaloneDevice."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # Swap every gpiozero event (when_pressed, when_held ...) for a guarded twin,

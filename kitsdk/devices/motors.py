@@ -114,7 +114,7 @@ class DriveBase(KitDevice, gpiozero.Robot):
         gpiozero.Robot.right(self, speed)
 
     def curve(self, speed: float, turn: float) -> None:
-        """Drive at ``speed`` (-1 backward to 1 forward), turning by ``turn`` (-1 left to 1 right)."""
+        """Drive at ``speed`` (-1 backward to 1 forward), turning by ``turn`` (-1 left, 1 right)."""
         _check_speed(self, speed, low=-1)
         if isinstance(turn, bool) or not isinstance(turn, int | float) or not -1 <= turn <= 1:
             raise BadValue(f"{self.describe()}: turn {turn!r} is out of range",

@@ -12,8 +12,10 @@ from ..readings import Channel
 from .base import KitDevice
 
 _PULSES: dict[str, Option] = {
-    "min_pulse_width": Option(float, 1 / 1000, "pulse in seconds at the low end", min=0.0001, max=0.003),
-    "max_pulse_width": Option(float, 2 / 1000, "pulse in seconds at the high end", min=0.0005, max=0.004),
+    "min_pulse_width": Option(float, 1 / 1000, "pulse in seconds at the low end",
+                              min=0.0001, max=0.003),
+    "max_pulse_width": Option(float, 2 / 1000, "pulse in seconds at the high end",
+                              min=0.0005, max=0.004),
     "frame_width": Option(float, 20 / 1000, "seconds between pulses", min=0.005, max=0.05),
 }
 

@@ -21,7 +21,7 @@ from gpiozero.pins.mock import MockFactory
 from .pins import SimPin
 
 
-class SimFactory(MockFactory):  # type: ignore[misc]
+class SimFactory(MockFactory):
     """Mock pins with PWM everywhere; part behaviour is attached with ``attach``."""
 
     def __init__(self, revision: str | None = None, pin_class: Any = None, *,

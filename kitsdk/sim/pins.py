@@ -22,6 +22,7 @@ class _Journalled:
 
     factory: Any
     info: Any
+    _state: Any
 
     def _change_state(self, value: Any) -> bool:
         changed: bool = super()._change_state(value)  # type: ignore[misc]

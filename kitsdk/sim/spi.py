@@ -8,7 +8,7 @@ from typing import Any
 from gpiozero.pins.mock import MockSPIDevice
 
 
-class SimMCP3008(MockSPIDevice):  # type: ignore[misc]
+class SimMCP3008(MockSPIDevice):
     """The slave side of an MCP3008 on the mock pins; each channel reads a callable (0..1).
 
     The frame (datasheet figure 6-1, as gpiozero sends it): a start bit, the single-ended

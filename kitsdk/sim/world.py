@@ -98,7 +98,8 @@ class SimWorld:
         if (quantity.low is not None and value < quantity.low) or (
             quantity.high is not None and value > quantity.high
         ):
-            raise BadValue(f"simulated '{quantity.name}' must be {quantity.describe()}, got {value}")
+            raise BadValue(
+                f"simulated '{quantity.name}' must be {quantity.describe()}, got {value}")
         return float(value)
 
     @staticmethod
