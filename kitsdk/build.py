@@ -1,11 +1,15 @@
-"""Building a kit's devices from a checked profile, in order, all or nothing."""
+"""Building a kit's devices from a checked profile, in order, all or nothing.
+
+Also the gpiozero pin factory ``kitsdk`` (``GPIOZERO_PIN_FACTORY=kitsdk``): the simulated
+kit of the default profile, so a plain gpiozero script sees the same simulated parts.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .exc import DeviceFailed, KitError
+from .exc import DeviceFailed, KitError, NoProfile
 
 if TYPE_CHECKING:
     from .devices.base import KitDevice
@@ -47,3 +51,26 @@ def build_devices(profile: Profile, registry: Registry, env: BuildEnv) -> dict[s
             device.close()
         raise
     return env.devices
+
+
+def simulated_pin_factory() -> Any:
+    """A simulated kit's pin factory for plain gpiozero scripts.
+
+    The profile comes from the usual places (``$KITSDK_PROFILE``, then the config files);
+    its sensors behave as in ``Kit()``, with their default simulated values. With no
+    profile it is a plain simulated factory with PWM on every pin.
+    """
+    from .profile import load_profile
+    from .registry import default_registry
+    from .sim import Simulator
+
+    sim = Simulator()
+    try:
+        profile = load_profile()
+    except NoProfile:
+        return sim.factory
+    registry = default_registry()
+    env = BuildEnv(sim.factory, sim, profile)
+    for spec in profile.devices.values():
+        registry.get(spec.driver, device=spec.name, source=profile.source).simulate(spec, env)
+    return sim.factory

@@ -1,7 +1,7 @@
 """The simulated kit's pin factory: gpiozero's MockFactory, made to behave like a kit.
 
-Registered as the gpiozero pin factory ``kitsdk``, so a plain gpiozero script runs on it
-with ``GPIOZERO_PIN_FACTORY=kitsdk``. With ``KITSDK_SIM_TRACE=FILE`` every pin change is
+A plain gpiozero script runs on it with ``GPIOZERO_PIN_FACTORY=kitsdk`` (see
+``kitsdk.build.simulated_pin_factory``). With ``KITSDK_SIM_TRACE=FILE`` every pin change is
 appended to FILE as a JSON line ``{"t": ..., "pid": ..., "pin": "GPIO17", "state": 1.0}``
 (with ``"function"`` too when the pin turns into an input or an output):
 what the pins did stays readable after the process that drove them has gone.
