@@ -22,7 +22,7 @@ from kitsdk.telemetry.messages import (
     Status,
     Telemetry,
 )
-from kitsdk.telemetry.topics import Kind, parse_topic
+from kitsdk.telemetry.topics import ID_PATTERN, Kind, parse_topic
 
 VERSION = 1
 MAX_PAYLOAD = 64 * 1024
@@ -53,6 +53,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number in JSON")
 
 
+def _parse(payload: bytes, name: str) -> object:
+    try:
+        return json.loads(payload.decode(), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise BadMessage(f"not UTF-8 ({exc.reason} at byte {exc.start})", field=name) from exc
+    except (ValueError, RecursionError) as exc:
+        raise BadMessage(f"not JSON ({exc})", field=name) from exc
+
+
 def encode(msg: Message) -> bytes:
     """The payload to publish for ``msg``; raises ``BadMessage`` if it is over the size limit."""
     payload = _dumps({"v": VERSION, **msg.to_json()}).encode()
@@ -69,13 +78,8 @@ def decode(topic: str, payload: bytes) -> Message:
     kind = parse_topic(topic).kind
     name, read = _READERS[kind]
     _check_size(payload, kind, name)
-    try:
-        obj = json.loads(payload.decode(), parse_constant=_reject_constant)
-    except UnicodeDecodeError as exc:
-        raise BadMessage(f"not UTF-8 ({exc.reason} at byte {exc.start})", field=name) from exc
-    except (ValueError, RecursionError) as exc:
-        raise BadMessage(f"not JSON ({exc})", field=name) from exc
-    version = require(check_object(obj, name), "v", name)
+    obj = check_object(_parse(payload, name), name)
+    version = require(obj, "v", name)
     if type(version) is not int or version != VERSION:
         raise BadMessage(
             f"schema version {version!r:.20} is not {VERSION}; "
@@ -83,3 +87,19 @@ def decode(topic: str, payload: bytes) -> Message:
             field=f"{name}.v",
         )
     return read(obj)
+
+
+def command_id(payload: bytes) -> str | None:
+    """The ``id`` of a command payload that ``decode`` refused, if it holds a valid one.
+
+    A kit answers a malformed command (an unknown name, a bad argument) with a ``refused``
+    ack when it can tell which command it was, and only counts it when it cannot.
+    """
+    if len(payload) > MAX_PAYLOAD:
+        return None
+    try:
+        obj = _parse(payload, Command.NAME)
+    except BadMessage:
+        return None
+    cmd_id = obj.get("id") if type(obj) is dict else None
+    return cmd_id if type(cmd_id) is str and ID_PATTERN.fullmatch(cmd_id) else None

@@ -98,7 +98,7 @@ EVENTS: dict[str, dict[str, Check]] = {
     "button.pressed": {"device": check_name},
     "safety.stopped": {"reason": check_text},
     "error": {"source": check_name, "message": check_text},
-    "outbox.dropped": {"count": _count},
+    "outbox.dropped": {"count": check_int},
 }
 """Every event kind and its fields: the field's check (see ``docs/mqtt.md`` for meanings)."""
 

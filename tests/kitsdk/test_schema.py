@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +29,7 @@ from kitsdk.telemetry import (
     Status,
     Telemetry,
     Topic,
+    command_id,
     decode,
     encode,
     kit_filters,
@@ -362,6 +365,39 @@ def test_building_a_bad_message_fails_where_it_is_built(build: Any, field: str) 
     assert caught.value.field.endswith(field)
 
 
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'{"v":1,"id":"c-81b0","name":"fly","args":{},"ts":1,"issuer":"t"}', "c-81b0"),
+        (b'{"id":"c-81b0"}', "c-81b0"),
+        (b'{"id":"Not An Id"}', None),
+        (b'{"id":7}', None),
+        (b'["c-81b0"]', None),
+        (b"\xff", None),
+        (b'{"id":"c-1","pad":"' + b"x" * MAX_PAYLOAD + b'"}', None),
+    ],
+)
+def test_command_id_reads_the_id_of_a_refused_command(payload: bytes, expected: str | None) -> None:
+    assert command_id(payload) == expected
+
+
+# -- the reference ---------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "mqtt.md"
+EXAMPLE = re.compile(r"`(kitsdk/v1/[^`\s]+)`:\n\n```json\n(.*?)\n```", re.DOTALL)
+
+
+def test_every_example_in_the_reference_decodes() -> None:
+    examples = EXAMPLE.findall(DOCS.read_text(encoding="utf-8"))
+    kinds = set()
+    for topic, body in examples:
+        msg = decode(topic, body.encode())
+        assert json.loads(encode(msg)) == json.loads(body)  # nothing in the example was ignored
+        kinds.add(msg.KIND)
+    assert kinds == set(Kind)
+    assert len(examples) >= 10
+
+
 # -- fuzz ----------------------------------------------------------------------------------
 
 KIND_TOPICS = st.sampled_from([topic_for("room-4", "kit-07", kind) for kind in Kind])
@@ -378,6 +414,23 @@ def test_random_bytes_raise_only_bad_message(topic: str, payload: bytes) -> None
         decode(topic, payload)
     except BadMessage:
         return
+
+
+@given(
+    msg=st.sampled_from(ALL_MESSAGES),
+    cut=st.integers(0, 10_000),
+    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 255)), max_size=4),
+)
+def test_damaged_payloads_raise_only_bad_message(
+    msg: Message, cut: int, edits: list[tuple[int, int]]
+) -> None:
+    payload = bytearray(encode(msg))
+    for at, byte in edits:
+        payload[at % len(payload)] = byte
+    try:
+        decode(topic_of(msg), bytes(payload[: max(cut, len(payload) // 2)]))
+    except BadMessage as exc:
+        assert exc.field
 
 
 @given(
