@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import runpy
 import sys
-import traceback
 from collections.abc import Sequence
-from pathlib import Path
 
 from .exc import KitError
 
@@ -143,10 +140,8 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    script = Path(args.script)
-    if not script.is_file():
-        print(f"kit: there is no script {script}", file=sys.stderr)
-        return 2
+    from .script import run_script
+
     # `kit run script.py --profile rover 0.5`: options straight after the script are
     # kit's, as the issue's usage line has it; the rest (or all after `--`) is the script's.
     rest = list(args.args)
@@ -156,32 +151,7 @@ def _run(args: argparse.Namespace) -> int:
         rest = rest[1:]
     if args.profile:
         os.environ["KITSDK_PROFILE"] = args.profile
-    sys.argv = [str(script), *rest]
-    sys.path.insert(0, str(script.resolve().parent))
-    try:
-        runpy.run_path(str(script), run_name="__main__")
-    except KitError as exc:
-        print(f"kit: {exc.explain()}{_where(exc, script)}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("kit: stopped (Ctrl+C); the kit's outputs are safe", file=sys.stderr)
-        return 130
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except Exception:
-        traceback.print_exc()
-        return 1
-    return 0
-
-
-def _where(exc: BaseException, script: Path) -> str:
-    """Where in the student's own file the error came from."""
-    target = str(script.resolve())
-    line = None
-    for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if Path(frame.f_code.co_filename).resolve() == Path(target):
-            line = lineno
-    return f"\n  at: {script}, line {line}" if line else ""
+    return run_script(args.script, rest)
 
 
 if __name__ == "__main__":
