@@ -157,6 +157,9 @@ class Outbox:
                 )
             rows.append((topic, payload, qos, size))
         with self._cond, self._transaction() as db:
+            unreported = self._meta.get("dropped", 0) - self._meta.get("reported", 0)
+            if not 0 <= reports_drops <= unreported:
+                raise ValueError(f"reports_drops={reports_drops}, but {unreported} are unreported")
             db.executemany(
                 "INSERT INTO entries (topic, payload, qos, size) VALUES (?, ?, ?, ?)", rows
             )

@@ -140,6 +140,9 @@ def test_drops_are_reported_once(path: Path) -> None:
         assert (stats.dropped, stats.unreported_drops) == (4, 1)  # the report dropped one more
     with Outbox(path, max_entries=4) as outbox:
         assert outbox.stats.unreported_drops == 1
+        with pytest.raises(ValueError, match="1 are unreported"):
+            outbox.put(TOPIC, b"dropped 2", reports_drops=2)
+        assert len(outbox) == 4
 
 
 def test_sequence_numbers_grow_across_restarts(path: Path) -> None:
@@ -254,9 +257,12 @@ def read_ids(writer: subprocess.Popen[str], at_most: int) -> list[int]:
 
 def kill(writer: subprocess.Popen[str]) -> list[int]:
     """SIGKILL the writer; return the ids it had reported but not yet read."""
+    assert writer.stdin is not None and writer.stdout is not None
     writer.send_signal(signal.SIGKILL)
-    rest, _ = writer.communicate(timeout=WAIT)
-    assert writer.returncode == -signal.SIGKILL
+    rest = writer.stdout.read()  # not communicate(): it would skip what readline() buffered
+    assert writer.wait(timeout=WAIT) == -signal.SIGKILL
+    writer.stdin.close()
+    writer.stdout.close()
     return [int(line) for line in rest.split() if line != "done"]
 
 
