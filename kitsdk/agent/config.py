@@ -1,0 +1,109 @@
+"""The kit agent's settings: one TOML file, every key with a default but the lab's address.
+
+``/etc/kitsdk/agent.toml`` on a Pi (``kitlab kits add`` prints one for each kit)::
+
+    broker = "mqtts://lab.school.example:8883"
+    ca_file = "/etc/kitsdk/lab-ca.pem"
+    lab = "room-4"
+    kit = "kit-07"
+    username = "kit-07"
+    password = "..."
+    rate = 10            # telemetry samples per second, 1 to 50
+    lab_lost_grace = 2   # seconds without the lab before running motors stop
+
+Command-line flags of ``kit agent`` override the file; ``KITSDK_AGENT_PASSWORD`` overrides
+the password so that it need not sit in a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from ..exc import BadValue
+from ..telemetry import check_id
+
+DEFAULT_PATH = Path("/etc/kitsdk/agent.toml")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Everything the agent needs to know; checked when built."""
+
+    broker: str = "mqtt://localhost:1883"
+    lab: str = "lab"
+    kit: str = "kit"
+    username: str = ""
+    password: str = ""
+    ca_file: str = ""
+    profile: str = ""
+    rate: float = 10.0
+    keepalive: int = 5
+    lab_lost_grace: float = 2.0
+    stop_grace: float = 0.25
+    outbox: str = "/var/lib/kitsdk/outbox.db"
+    outbox_entries: int = 36_000
+    control_socket: str = "/run/kitsdk/agent.sock"
+
+    def __post_init__(self) -> None:
+        url = urlsplit(self.broker)
+        if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
+            raise BadValue(f"agent config: broker {self.broker!r} is not an mqtt:// or mqtts:// URL",
+                           hint='write it like "mqtt://lab-server:1883"')
+        for key in ("lab", "kit"):
+            try:
+                check_id(getattr(self, key), key)
+            except ValueError as exc:
+                raise BadValue(f"agent config: {exc}",
+                               hint="ids use lowercase letters, digits and '-'") from exc
+        if not 1 <= self.rate <= 50:
+            raise BadValue(f"agent config: rate {self.rate} is out of range",
+                           hint="use 1 to 50 samples per second")
+        for key in ("keepalive", "lab_lost_grace", "stop_grace"):
+            if getattr(self, key) <= 0:
+                raise BadValue(f"agent config: {key} must be more than 0")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.broker).hostname or "localhost"
+
+    @property
+    def port(self) -> int:
+        url = urlsplit(self.broker)
+        return url.port or (8883 if url.scheme == "mqtts" else 1883)
+
+    @property
+    def tls(self) -> bool:
+        return urlsplit(self.broker).scheme == "mqtts"
+
+    @property
+    def client_id(self) -> str:
+        """The MQTT client id: the username, as the broker's ACL expects, else the kit id."""
+        return self.username or self.kit
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str] | None = None, **overrides: Any) -> AgentConfig:
+        """Read ``path`` (default ``/etc/kitsdk/agent.toml`` if it exists), then apply overrides."""
+        values: dict[str, Any] = {}
+        file = Path(path) if path else DEFAULT_PATH
+        if path or file.is_file():
+            try:
+                values = tomllib.loads(file.read_text(encoding="utf-8"))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise BadValue(f"agent config {file}: {exc}") from exc
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise BadValue(f"agent config {file}: unknown key {unknown[0]!r}",
+                           hint="known keys: " + ", ".join(sorted(known)))
+        if os.environ.get("KITSDK_AGENT_PASSWORD"):
+            values["password"] = os.environ["KITSDK_AGENT_PASSWORD"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def with_changes(self, **changes: Any) -> AgentConfig:
+        return replace(self, **changes)
