@@ -52,7 +52,8 @@ class AgentConfig:
     def __post_init__(self) -> None:
         url = urlsplit(self.broker)
         if url.scheme not in ("mqtt", "mqtts") or not url.hostname:
-            raise BadValue(f"agent config: broker {self.broker!r} is not an mqtt:// or mqtts:// URL",
+            raise BadValue(f"agent config: broker {self.broker!r} is not an mqtt:// or "
+                           "mqtts:// URL",
                            hint='write it like "mqtt://lab-server:1883"')
         for key in ("lab", "kit"):
             try:
