@@ -241,7 +241,9 @@ class Board:
             link.stop()
         _open_boards.discard(self)
         if was is not ConnectionState.CLOSED:
-            self._announce(StateChange(ConnectionState.CLOSED, was, "closed"))
+            self._announce(
+                StateChange(ConnectionState.CLOSED, was, "closed"), self._state_callbacks
+            )
         with self._readings:
             self._readings.notify_all()
 
@@ -285,13 +287,16 @@ class Board:
             if previous is ConnectionState.CLOSED or previous is state:
                 return
             self._state = state
+            callbacks = list(self._state_callbacks)  # those registered before the change
             self._state_cond.notify_all()
         level = logging.WARNING if state is ConnectionState.RECONNECTING else logging.INFO
         logger.log(level, "board %s %s: %s", self.url, state.value, reason)
-        self._announce(StateChange(state, previous, reason))
+        self._announce(StateChange(state, previous, reason), callbacks)
 
-    def _announce(self, change: StateChange) -> None:
-        for callback in list(self._state_callbacks):
+    def _announce(
+        self, change: StateChange, callbacks: list[Callable[[StateChange], None]]
+    ) -> None:
+        for callback in callbacks:
             self._guard(callback, change)
 
     def _guard(self, callback: Callable[..., object], *args: object) -> None:

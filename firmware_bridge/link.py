@@ -39,7 +39,7 @@ from .protocol import (
     SystemReset,
     VersionReport,
 )
-from .transport import SerialPort, open_port
+from .transport import SerialPort, close_port, open_port
 
 logger = logging.getLogger("firmware_bridge")
 
@@ -173,7 +173,7 @@ class Link:
             with self._write_lock, self._proto_lock:
                 self._session = None
                 self._past_errors += session.conn.error_counts
-            session.port.close()
+            close_port(session.port)
             if self._closing.is_set():
                 return
             self._handler.on_lost(reason, self._reconnect)
@@ -203,7 +203,7 @@ class Link:
         try:
             return _Handshake(port, self.url, self._timeout, self._closing).run()
         except BaseException:
-            port.close()
+            close_port(port)
             raise
 
 

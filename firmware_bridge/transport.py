@@ -65,3 +65,12 @@ def open_port(url: str, baud: int) -> SerialPort:
             f"{describe_ports() if '://' not in url else ''}".strip()
         ) from exc
     return port
+
+
+def close_port(port: SerialPort) -> None:
+    """Close `port`, including the socket of a ``socket://`` port whose peer went away:
+    pyserial's close skips ``socket.close()`` when ``shutdown()`` fails, leaking it."""
+    sock = getattr(port, "_socket", None)
+    port.close()
+    if sock is not None:
+        sock.close()

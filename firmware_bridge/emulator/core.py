@@ -88,7 +88,7 @@ class BoardCore:
         self._power_on_at = 0.0
         self._reset_state()
         self.sampling_interval_ms = DEFAULT_SAMPLING_INTERVAL_MS
-        self._next_sample = 0.0
+        self._next_sample = self._last_sample = 0.0
         self._handlers: dict[type, Callable[..., None]] = {
             c.QueryVersion: self._on_query_version,
             c.QueryFirmware: self._on_query_firmware,
@@ -134,6 +134,7 @@ class BoardCore:
     def _boot(self, now: float) -> None:
         self._booted = True
         self.stats.boots += 1
+        self._last_sample = now
         self._next_sample = now + self.sampling_interval_ms / 1000
         major, minor = self.spec.protocol_version
         self._emit(e.VersionReport(major, minor))
@@ -155,6 +156,7 @@ class BoardCore:
                 self.stats.skipped_samples += 1
             else:
                 self._sample(self._next_sample)
+            self._last_sample = self._next_sample
             self._next_sample += interval
 
     def next_deadline(self) -> float | None:
@@ -353,6 +355,7 @@ class BoardCore:
 
     def _on_sampling_interval(self, command: c.SetSamplingInterval) -> None:
         self.sampling_interval_ms = max(MIN_SAMPLING_INTERVAL_MS, command.interval_ms)
+        self._next_sample = self._last_sample + self.sampling_interval_ms / 1000
 
     def _on_capability_query(self, _: c.CapabilityQuery) -> None:
         self._emit(self.spec.capabilities())
