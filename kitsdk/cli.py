@@ -7,7 +7,8 @@
     kit drivers                 the installed drivers
     kit check FILE              check a profile and print its wiring table
     kit doctor [--profile P]    build the kit and exercise every device
-    kit run SCRIPT [--profile P]
+    kit run SCRIPT [--profile P]   (handed to the kit agent when one runs)
+    kit agent [--config FILE] [--sim]
 """
 
 from __future__ import annotations
@@ -16,8 +17,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from .exc import KitError
+
+#: Where a kit's agent listens for `kit run` (kitsdk.agent.config.AgentConfig.control_socket).
+DEFAULT_AGENT_SOCKET = "/run/kitsdk/agent.sock"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("script", help="the Python file to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     with_profile(run)
+    agent = command("agent", _agent, "run the kit agent: telemetry, teacher commands, safety")
+    agent.add_argument("--config", "-c", help="the agent's TOML file (default "
+                       "/etc/kitsdk/agent.toml if it exists)")
+    agent.add_argument("--sim", action="store_true",
+                       help="run a whole simulated kit (state in ~/.cache/kitsdk/LAB-KIT)")
+    for flag, help_text in (("broker", "the lab's broker URL, mqtt://HOST:PORT"),
+                            ("lab", "the lab id"), ("kit", "this kit's id"),
+                            ("username", "the kit's MQTT user name"),
+                            ("rate", "telemetry samples per second, 1 to 50")):
+        agent.add_argument(f"--{flag}", help=help_text, type=float if flag == "rate" else str)
+    with_profile(agent)
     return parser
 
 
@@ -149,9 +165,23 @@ def _run(args: argparse.Namespace) -> int:
         args.profile, rest = rest[1], rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
+    agent = os.environ.get("KITSDK_AGENT_SOCKET") or DEFAULT_AGENT_SOCKET
+    if Path(agent).is_socket():
+        from .agent.control import hand_over
+
+        if args.profile:
+            print("kit: --profile is ignored: the kit agent runs scripts on its own kit",
+                  file=sys.stderr)
+        return hand_over(agent, args.script, rest)
     if args.profile:
         os.environ["KITSDK_PROFILE"] = args.profile
     return run_script(args.script, rest)
+
+
+def _agent(args: argparse.Namespace) -> int:
+    from .agent.service import run_agent
+
+    return run_agent(args)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -122,6 +123,21 @@ class Kit:
         for device in self._open_devices():
             if device.is_motor:
                 device.stop()
+
+    def hold_motors(self, reason: str) -> None:
+        """Stop every motor and keep it stopped until ``release_motors()``; say why, once."""
+        motors = [d for d in self._open_devices() if d.is_motor]
+        if motors and not all(m.held for m in motors):
+            print(f"kitsdk: {reason}, so the motors are stopped; the script goes on",
+                  file=sys.stderr)
+        for motor in motors:
+            motor.hold()
+
+    def release_motors(self) -> None:
+        """Let held motors run again."""
+        for device in self._open_devices():
+            if device.is_motor:
+                device.release()
 
     def stop(self) -> None:
         """Stop the motors, then put every output in its safe state. The kit stays usable."""

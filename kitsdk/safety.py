@@ -11,6 +11,7 @@ import atexit
 import signal
 import threading
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -18,13 +19,30 @@ if TYPE_CHECKING:
 
 # Process-wide by nature, like gpiozero's own exit hook: one exit, every open kit.
 _kits: weakref.WeakSet[Kit] = weakref.WeakSet()
+_hooks: list[Callable[[Kit], None]] = []
 _installed = False
+
+
+def on_kit(hook: Callable[[Kit], None]) -> None:
+    """Call ``hook(kit)`` for every kit built from now on in this process.
+
+    The kit agent's child runner uses it to report a script's readings and to obey the
+    teacher's stop, whatever the script calls its kit.
+    """
+    _hooks.append(hook)
+
+
+def kits() -> list[Kit]:
+    """The open kits of this process."""
+    return list(_kits)
 
 
 def protect(kit: Kit) -> None:
     """Put ``kit`` under the safety net (``Kit`` does this for itself)."""
     global _installed
     _kits.add(kit)
+    for hook in _hooks:
+        hook(kit)
     if _installed:
         return
     _installed = True

@@ -98,6 +98,7 @@ class KitDevice:
         self.name = name or type(self).__name__.lower()
         self.safe = safe
         self.callback_errors = 0
+        self.held = False
         try:
             super().__init__(*args, **kwargs)
         except ValueError as exc:
@@ -133,6 +134,19 @@ class KitDevice:
         """Put the part in its safe state (off, stopped). Inputs have nothing to stop."""
         if self.is_output:
             self.off()  # type: ignore[attr-defined]
+
+    def hold(self) -> None:
+        """Stop the part and keep it stopped, whatever the script asks, until ``release()``.
+
+        The kit agent holds a kit's motors when the lab link is lost: the script goes on,
+        its motors do not.
+        """
+        self.held = True
+        self.stop()
+
+    def release(self) -> None:
+        """Let a held part move again."""
+        self.held = False
 
     def check(self) -> dict[str, Reading]:
         """Exercise the part harmlessly for ``kit doctor``: outputs go to their safe state."""

@@ -1,0 +1,117 @@
+"""The agent's hand inside a student's script: readings out, the teacher's orders in.
+
+The agent runs a script as ``python -m kitsdk.agent.child FD SCRIPT [ARGS...]`` with one end
+of a socket pair on FD. Here, in the script's own process:
+
+- every kit the script builds streams its readings to the agent at the agent's rate, since
+  the script owns the pins while it runs (one owner at a time);
+- the script's printed lines are copied to the agent, for the teacher's event log;
+- the agent's orders are obeyed from a thread of their own, so they work even while the
+  script spins in ``while True: pass``: ``stop`` stops every output, ``hold_motors``
+  stops the motors and keeps them stopped (the lab link is lost), ``release_motors`` lets
+  them run again.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+from .. import safety
+from ..script import run_script
+from .ipc import Channel
+
+
+class _Tee:
+    """A text stream that also sends each complete line to the agent."""
+
+    def __init__(self, stream: TextIO, channel: Channel, name: str) -> None:
+        self._stream = stream
+        self._channel = channel
+        self._name = name
+        self._partial = ""
+        self._lock = threading.Lock()
+
+    def write(self, text: str) -> int:
+        written = self._stream.write(text)
+        with self._lock:
+            lines = (self._partial + text).split("\n")
+            self._partial = lines.pop()
+        for line in lines:
+            self._channel.send("output", stream=self._name, text=line[:1000])
+        return written
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class Reporter:
+    """Samples the process's kits for the agent and obeys its orders."""
+
+    def __init__(self, channel: Channel, rate: float) -> None:
+        self.channel = channel
+        self.period = 1.0 / rate
+        self._started = threading.Event()
+        self._done = threading.Event()
+
+    def watch(self, kit: Any) -> None:
+        """safety.on_kit hook: the first kit starts the sampling thread."""
+        if not self._started.is_set():
+            self._started.set()
+            threading.Thread(target=self._sample, name="kitsdk-reporter", daemon=True).start()
+        self.channel.send("kit", profile=kit.profile.name,
+                          channels={name: {c.name: c.unit for c in channels}
+                                    for name, channels in kit.channels().items()})
+
+    def listen(self) -> None:
+        """Obey the agent until it goes away (runs on a daemon thread)."""
+        for message in self.channel:
+            kind = message["type"]
+            if kind == "stop":
+                safety.stop_all()
+            elif kind == "hold_motors":
+                for kit in safety.kits():
+                    kit.hold_motors(str(message.get("reason", "the teacher stopped them")))
+            elif kind == "release_motors":
+                for kit in safety.kits():
+                    kit.release_motors()
+        self._done.set()
+
+    def _sample(self) -> None:
+        next_tick = time.monotonic()
+        while not self._done.is_set():
+            values = {}
+            for kit in safety.kits():
+                try:
+                    readings = kit.read()
+                except Exception as exc:  # a device closed mid-read: report, keep sampling
+                    self.channel.send("error", source="reporter", message=str(exc)[:500])
+                    continue
+                values.update({device: {ch: r.value for ch, r in channels.items()}
+                               for device, channels in readings.items()})
+            if values:
+                self.channel.send("readings", ts=time.time(), values=values)
+            next_tick += self.period
+            self._done.wait(max(0.0, next_tick - time.monotonic()))
+
+
+def main(argv: list[str]) -> int:
+    fd, script, *args = argv
+    channel = Channel(socket.socket(fileno=int(fd)))
+    reporter = Reporter(channel, float(os.environ.get("KITSDK_AGENT_RATE", "10")))
+    safety.on_kit(reporter.watch)
+    threading.Thread(target=reporter.listen, name="kitsdk-orders", daemon=True).start()
+    sys.stdout = _Tee(sys.stdout, channel, "stdout")
+    sys.stderr = _Tee(sys.stderr, channel, "stderr")
+    return run_script(script, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,338 @@
+"""The kit agent: the safety supervisor of one kit and its link to the lab.
+
+It owns the kit's pins whenever no script runs, samples and publishes telemetry, runs a
+student's script as a child process (handing the pins over, taking them back after), obeys
+the teacher's commands, and stops the motors when the lab link has been lost for longer than
+the grace period. Stopping never depends on the student's process: see ``runner.py``.
+
+Threads: the main loop samples at the configured rate; the link calls ``handle_command``
+from its command worker; a run's reader thread delivers the child's messages. One lock
+guards the hand-over of the pins.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import __version__
+from ..exc import KitError
+from ..kit import Kit
+from ..telemetry import (
+    Command,
+    CommandAck,
+    Event,
+    Kind,
+    Running,
+    State,
+    Status,
+    Telemetry,
+    encode,
+    new_id,
+    topic_for,
+)
+from .config import AgentConfig
+from .outbox import Outbox
+from .runner import ScriptRun
+
+log = logging.getLogger(__name__)
+
+
+class Link(Protocol):
+    """What the supervisor needs of its link to the lab (``kitsdk.agent.link.LabLink``)."""
+
+    @property
+    def connected(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def publish_status(self) -> None: ...
+
+
+#: Builds the link: (config, outbox, status, on_command, on_connection) -> Link.
+LinkFactory = Callable[..., Link]
+
+
+def _lab_link(*args: Any, **kwargs: Any) -> Link:
+    from .link import LabLink  # paho is imported only by an agent that links to a lab
+
+    return LabLink(*args, **kwargs)  # type: ignore[no-any-return]
+
+
+class Agent:
+    """One kit's agent. ``serve()`` runs it until ``shutdown()``."""
+
+    def __init__(self, config: AgentConfig, *, backend: str | None = None,
+                 link_factory: LinkFactory | None = None) -> None:
+        self.config = config
+        self.backend = backend
+        self.session = new_id()
+        self.locked: str | None = None  # the lock message while locked
+        self.run: ScriptRun | None = None
+        self.errors: dict[str, int] = {}
+        self._lock = threading.RLock()
+        self._stopping = threading.Event()
+        self._child_readings: Mapping[str, Any] | None = None
+        self._child_channels: Mapping[str, Mapping[str, str]] = {}
+        self._lab_lost_timer: threading.Timer | None = None
+        Path(config.outbox).parent.mkdir(parents=True, exist_ok=True)
+        self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries)
+        self.kit: Kit | None = self._build_kit()
+        self.link = (link_factory or _lab_link)(config, self.outbox, status=self.status,
+                                                on_command=self.handle_command,
+                                                on_connection=self.on_connection)
+
+    # -- the kit ---------------------------------------------------------------------------
+    def _build_kit(self) -> Kit:
+        return Kit(self.config.profile or None, backend=self.backend)
+
+    def status(self) -> Status:
+        """The kit's status now, for the retained status topic."""
+        with self._lock:
+            state: State = "locked" if self.locked is not None else "online"
+            running = Running(kind="script", name=self.run.script.name) if self.run else None
+            channels = self._child_channels or (
+                {name: {c.name: c.unit for c in chans}
+                 for name, chans in self.kit.channels().items()} if self.kit else {})
+            profile = self.kit.name if self.kit else (self.config.profile or "unknown")
+        return Status(state=state, session=self.session, profile=profile, sdk=__version__,
+                      channels=channels, running=running)
+
+    # -- telemetry and events --------------------------------------------------------------
+    def sample(self) -> None:
+        """Queue one telemetry message: the idle kit's readings, or the running script's."""
+        with self._lock:
+            if self.run is not None:
+                values, self._child_readings = self._child_readings, None
+            elif self.kit is not None:
+                values = {device: {ch: r.value for ch, r in channels.items()}
+                          for device, channels in self.kit.read().items()}
+            else:
+                values = None
+        if values:
+            seq = self.outbox.next_seq("telemetry")
+            message = Telemetry(session=self.session, seq=seq, values=values)
+            self._put(Kind.TELEMETRY, encode(message))
+
+    def emit(self, kind: str, **data: Any) -> None:
+        """Queue an event (script, lesson, safety) for the lab."""
+        seq = self.outbox.next_seq("event")
+        self._put(Kind.EVENT, encode(Event(session=self.session, seq=seq, kind=kind, data=data)))
+
+    def _put(self, kind: Kind, payload: bytes) -> None:
+        topic = topic_for(self.config.lab, self.config.kit, kind)
+        drops = self.outbox.stats.unreported_drops
+        if drops:
+            seq = self.outbox.next_seq("event")
+            report = encode(Event(session=self.session, seq=seq, kind="outbox.dropped",
+                                 data={"count": drops}))
+            self.outbox.put(topic_for(self.config.lab, self.config.kit, Kind.EVENT), report,
+                            reports_drops=drops)
+        self.outbox.put(topic, payload)
+
+    # -- scripts -----------------------------------------------------------------------------
+    def start_script(self, script: str | Path, args: Sequence[str] = (), *,
+                     cwd: str | None = None, env: Mapping[str, str] | None = None,
+                     stdio: Sequence[Any] | None = None,
+                     on_exit: Callable[[int], None] | None = None) -> str | None:
+        """Run a script under supervision; None if it started, else why it was refused."""
+        with self._lock:
+            if self.locked is not None:
+                return f"the kit is locked by the teacher: {self.locked}"
+            if self.run is not None:
+                return f"another script is running ({self.run.script.name})"
+            if self.kit is not None:  # hand the pins over: one owner at a time
+                self.kit.close()
+                self.kit = None
+            script = Path(script)
+            try:
+                self.run = ScriptRun(
+                    script, args, cwd=cwd, env=env, rate=self.config.rate,
+                    on_message=self._from_child,
+                    on_exit=lambda code: self._script_ended(script, code, on_exit),
+                    **({"stdio": stdio} if stdio is not None else {}),
+                )
+            except OSError as exc:
+                self.kit = self._build_kit()
+                return f"the script could not start: {exc}"
+        self.emit("script.started", script=script.name)
+        self.link.publish_status()
+        return None
+
+    def _from_child(self, message: dict[str, Any]) -> None:
+        kind = message["type"]
+        if kind == "readings" and isinstance(message.get("values"), dict):
+            self._child_readings = message["values"]
+        elif kind == "kit" and isinstance(message.get("channels"), dict):
+            self._child_channels = message["channels"]
+            self.link.publish_status()
+        elif kind == "event" and isinstance(message.get("kind"), str):
+            try:
+                self.emit(message["kind"], **dict(message.get("data") or {}))
+            except (KitError, TypeError) as exc:
+                self.count_error("child event", exc)
+        elif kind == "error":
+            self.count_error("child", message.get("message"))
+
+    def _script_ended(self, script: Path, code: int,
+                      on_exit: Callable[[int], None] | None) -> None:
+        with self._lock:
+            run, self.run = self.run, None
+            self._child_readings, self._child_channels = None, {}
+            self.kit = self._build_kit()  # take the pins back: every output to its safe level
+            if not self.link.connected and self._lab_lost_timer is None:
+                self.kit.hold_motors("the lab link is lost")
+        output = list(run.tail) if run else []
+        if code == 0:
+            self.emit("script.finished", script=script.name, code=code, output=output)
+        else:
+            error = next((line for line in reversed(output) if line.strip()), f"exit status {code}")
+            self.emit("script.crashed", script=script.name, error=error[:500], output=output)
+        self.link.publish_status()
+        if on_exit is not None:
+            on_exit(code)
+
+    def stop_script(self) -> bool:
+        """End the running script, if any (see ``ScriptRun.stop``); True if one ran."""
+        run = self.run
+        if run is None:
+            return False
+        run.stop(self.config.stop_grace)
+        return True
+
+    # -- commands ----------------------------------------------------------------------------
+    def handle_command(self, command: Command) -> CommandAck:
+        """Obey one command from the teacher; the outcome goes back as the ack."""
+        handler = getattr(self, f"_cmd_{command.name}")
+        try:
+            message = handler(**dict(command.args))
+        except TypeError as exc:  # arguments the schema let through but the command lacks
+            return CommandAck(id=command.id, outcome="refused",
+                              message=f"bad arguments: {exc}"[:500])
+        except KitError as exc:
+            return CommandAck(id=command.id, outcome="failed", message=str(exc)[:500])
+        log.info("command %s (%s): %s", command.name, command.id, message)
+        return CommandAck(id=command.id, outcome="ok", message=message)
+
+    def _cmd_stop(self) -> str:
+        ended = self.stop_script()
+        with self._lock:
+            if self.kit is not None:
+                self.kit.stop()
+        self.emit("safety.stopped", reason="stop command")
+        return "script ended, outputs off" if ended else "outputs off"
+
+    def _cmd_reset(self) -> str:
+        self.stop_script()
+        with self._lock:
+            if self.kit is not None:
+                self.kit.close()
+            self.kit = self._build_kit()
+        self.emit("safety.stopped", reason="reset command")
+        return "kit reset to its initial state"
+
+    def _cmd_lock(self, message: str = "") -> str:
+        with self._lock:
+            self.locked = message or "the teacher has locked this kit"
+        self._cmd_stop()
+        self.link.publish_status()
+        return "locked"
+
+    def _cmd_unlock(self) -> str:
+        with self._lock:
+            self.locked = None
+        self.link.publish_status()
+        return "unlocked"
+
+    def _cmd_identify(self, seconds: float = 5.0) -> str:
+        with self._lock:
+            kit = self.kit
+            if kit is None:
+                raise KitError("a script is using the kit's lights; stop it first")
+            lights = [d for d in kit if d.name == "status_led"] or [
+                d for d in kit if hasattr(d, "blink")]
+            if not lights:
+                raise KitError("this kit has nothing that can blink or beep")
+            device = lights[0]
+            blinks = max(1, round(seconds / 0.4))
+            device.blink(on_time=0.2, off_time=0.2, n=blinks)  # type: ignore[attr-defined]
+        return f"{device.name} blinking for {seconds:g} s"
+
+    def _cmd_snapshot(self) -> str:
+        raise KitError("snapshots need the camera driver (not yet on this kit)")
+
+    # -- the lab link ------------------------------------------------------------------------
+    def on_connection(self, connected: bool) -> None:
+        """The link's state changed: hold the motors after the grace, release them on return."""
+        with self._lock:
+            if self._lab_lost_timer is not None:
+                self._lab_lost_timer.cancel()
+                self._lab_lost_timer = None
+            if connected:
+                self._release_motors()
+            else:
+                timer = threading.Timer(self.config.lab_lost_grace, self._lab_lost)
+                timer.daemon = True
+                self._lab_lost_timer = timer
+                timer.start()
+
+    def _lab_lost(self) -> None:
+        reason = "the lab link was lost"
+        with self._lock:
+            self._lab_lost_timer = None
+            if self.link.connected:
+                return
+            if self.run is not None:
+                self.run.send("hold_motors", reason=reason)
+            elif self.kit is not None:
+                self.kit.hold_motors(reason)
+        self.emit("safety.stopped", reason=reason)
+
+    def _release_motors(self) -> None:
+        if self.run is not None:
+            self.run.send("release_motors")
+        elif self.kit is not None:
+            self.kit.release_motors()
+
+    # -- the main loop -----------------------------------------------------------------------
+    def serve(self) -> None:
+        """Run until ``shutdown()``: link up, sampling at the configured rate."""
+        self.link.start()
+        period = 1.0 / self.config.rate
+        next_tick = time.monotonic()
+        while not self._stopping.is_set():
+            try:
+                self.sample()
+            except KitError as exc:
+                self.count_error("sample", exc)
+            next_tick += period
+            delay = next_tick - time.monotonic()
+            if delay < -period:  # fell behind (a slow sensor): don't burst to catch up
+                next_tick, delay = time.monotonic(), 0.0
+            self._stopping.wait(max(0.0, delay))
+        self._close()
+
+    def shutdown(self) -> None:
+        self._stopping.set()
+
+    def _close(self) -> None:
+        self.stop_script()
+        with self._lock:
+            if self._lab_lost_timer is not None:
+                self._lab_lost_timer.cancel()
+            if self.kit is not None:
+                self.kit.close()
+                self.kit = None
+        self.link.stop()
+        self.outbox.close()
+
+    def count_error(self, where: str, error: object) -> None:
+        """Count (and log) bad input that the agent survived."""
+        self.errors[where] = self.errors.get(where, 0) + 1
+        log.warning("%s: %s", where, error)
