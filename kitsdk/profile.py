@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 SEARCH_PATH = (Path("~/.config/kitsdk/kit.toml"), Path("/etc/kitsdk/kit.toml"))
 
 #: Names a device cannot take, because ``kit.NAME`` already means something.
-RESERVED = frozenset(
-    {"close", "devices", "name", "profile", "read", "sim", "simulated", "stop", "channels"}
-)
+RESERVED = frozenset({
+    "channels", "close", "closed", "devices", "hold_motors", "name", "profile", "read",
+    "release_motors", "sim", "simulated", "stop", "stop_motors",
+})
 
 _DEVICE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
@@ -101,7 +102,7 @@ def parse_profile(text: str, source: str, *, registry: Registry | None = None) -
                          hint="check quotes, '=' signs and [brackets] on that line") from exc
     _no_unknown_keys(data, {"kit", "devices"}, source=source, what="top-level table")
     kit = _table(data.get("kit", {}), source=source, key="[kit]")
-    _no_unknown_keys(kit, {"name", "description"}, source=source, what="key in [kit]")
+    _no_unknown_keys(kit, {"name", "description"}, source=source, what="key", owner=" in [kit]")
     devices_table = _table(data.get("devices"), source=source, key="[devices]")
     if not devices_table:
         raise BadProfile("the profile has no [devices.NAME] tables", source=source,
@@ -157,13 +158,13 @@ def _table(value: Any, *, source: str, key: str, device: str = "") -> dict[str, 
 
 
 def _no_unknown_keys(table: Mapping[str, Any], known: set[str], *, source: str, what: str,
-                     device: str = "") -> None:
+                     device: str = "", owner: str = "", prefix: str = "") -> None:
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known))
-            raise BadProfile(f"unknown {what} '{key}': {hint}", source=source, device=device,
-                             key=key, hint=hint)
+            raise BadProfile(f"unknown {what} '{key}'{owner}: {hint}", source=source,
+                             device=device, key=prefix + key, hint=hint)
 
 
 def _device(name: str, table: Any, source: str, registry: Registry) -> DeviceSpec:
@@ -194,8 +195,8 @@ def _known_options(driver: type[KitDevice]) -> dict[str, Option]:
 def _options(driver: type[KitDevice], table: Mapping[str, Any], *, source: str, device: str,
              prefix: str) -> tuple[dict[str, Any], dict[str, HeaderPin]]:
     known = _known_options(driver)
-    _no_unknown_keys(table, set(known), source=source, what=f"key for driver '{driver.__name__}'",
-                     device=device)
+    _no_unknown_keys(table, set(known), source=source, what="key",
+                     owner=f" for driver '{driver.__name__}'", device=device, prefix=prefix)
     options: dict[str, Any] = {}
     pins: dict[str, HeaderPin] = {}
     for key, option in known.items():

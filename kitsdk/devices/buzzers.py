@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import gpiozero
 
+from ..exc import BadValue
 from ..options import PIN, Option
 from ..readings import Channel
 from .base import KitDevice
@@ -46,6 +47,17 @@ class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
         "octaves": Option(int, 1, "how many octaves around A4 it can play", min=1, max=4),
     }
     channels = (Channel("pitch", "Hz", "the note's frequency, 0 when quiet"),)
+
+    def play(self, tone: Any) -> None:
+        """Play ``tone``: a note ("C4"), a frequency in Hz (440.0) or a MIDI number (60)."""
+        try:
+            gpiozero.TonalBuzzer.play(self, tone)
+        except ValueError as exc:  # gpiozero's words for a note it cannot play
+            raise BadValue(
+                f"{self.describe()} cannot play {tone!r}: {exc}",
+                hint=f"use a note from {self.min_tone.note} to {self.max_tone.note}, "
+                     "e.g. \"A4\" or 440.0; the 'octaves' key widens the range",
+            ) from exc
 
     @property
     def pitch(self) -> float:

@@ -34,11 +34,27 @@ class Motor(KitDevice, gpiozero.Motor):
 
     def forward(self, speed: float = 1) -> None:
         _check_speed(self, speed)
-        gpiozero.Motor.forward(self, speed)
+        try:
+            gpiozero.Motor.forward(self, speed)
+        except ValueError as exc:  # a speed between 0 and 1 on a motor with pwm = false
+            raise BadValue(f"{self.describe()}: {exc}", hint="use 0 or 1") from exc
 
     def backward(self, speed: float = 1) -> None:
         _check_speed(self, speed)
-        gpiozero.Motor.backward(self, speed)
+        try:
+            gpiozero.Motor.backward(self, speed)
+        except ValueError as exc:
+            raise BadValue(f"{self.describe()}: {exc}", hint="use 0 or 1") from exc
+
+    @property
+    def value(self) -> Any:
+        """The speed: -1 (full backward) to 1 (full forward), 0 stopped."""
+        return gpiozero.Motor.value.fget(self)
+
+    @value.setter
+    def value(self, value: float) -> None:
+        _check_speed(self, value, low=-1)
+        gpiozero.Motor.value.fset(self, value)
 
     def stop(self) -> None:
         gpiozero.Motor.stop(self)
@@ -127,9 +143,19 @@ class DriveBase(KitDevice, gpiozero.Robot):
 
     def tank(self, left: float, right: float) -> None:
         """Set each side's speed directly, -1 (full backward) to 1 (full forward)."""
+        self.value = (left, right)
+
+    @property
+    def value(self) -> Any:
+        """The (left, right) speeds, each -1 (full backward) to 1 (full forward)."""
+        return gpiozero.Robot.value.fget(self)
+
+    @value.setter
+    def value(self, value: tuple[float, float]) -> None:
+        left, right = value
         _check_speed(self, left, low=-1)
         _check_speed(self, right, low=-1)
-        self.value = (left, right)
+        gpiozero.Robot.value.fset(self, (left, right))
 
     def stop(self) -> None:
         gpiozero.Robot.stop(self)

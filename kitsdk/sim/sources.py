@@ -53,14 +53,19 @@ def recorded(path: str | Path, column: str = "value", *, time_column: str = "t")
     values: list[float] = []
     with open(path, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        for line, row in enumerate(reader, start=2):
+        missing = [c for c in (time_column, column) if c not in (reader.fieldnames or [])]
+        if reader.fieldnames and missing:
+            raise BadValue(f"{path}, line 1: no column '{missing[0]}' (the columns are "
+                           + ", ".join(repr(c) for c in reader.fieldnames) + ")")
+        for row in reader:
             try:
                 times.append(float(row[time_column]))
                 values.append(float(row[column]))
-            except (KeyError, TypeError, ValueError) as exc:
+            except (TypeError, ValueError) as exc:
+                # line_num counts lines read, so blank lines and quoted newlines are included.
                 raise BadValue(
-                    f"{path}, line {line}: expected numbers in columns '{time_column}' and "
-                    f"'{column}', got {row!r}"
+                    f"{path}, line {reader.line_num}: expected numbers in columns "
+                    f"'{time_column}' and '{column}', got {row!r}"
                 ) from exc
     if not times:
         raise BadValue(f"{path} has no rows of data")

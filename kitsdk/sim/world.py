@@ -9,6 +9,7 @@ the sensor samples, so gpiozero's own timing and smoothing still apply.
 from __future__ import annotations
 
 import difflib
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -34,7 +35,13 @@ class Quantity:
     def describe(self) -> str:
         if isinstance(self.value, bool):
             return "True or False"
-        return f"a number from {self.low:g} to {self.high:g} {self.unit}".rstrip()
+        if self.low is not None and self.high is not None:
+            return f"a number from {self.low:g} to {self.high:g} {self.unit}".rstrip()
+        if self.low is not None:
+            return f"a number of at least {self.low:g} {self.unit}".rstrip()
+        if self.high is not None:
+            return f"a number of at most {self.high:g} {self.unit}".rstrip()
+        return "a number"
 
 
 class SimWorld:
@@ -95,7 +102,7 @@ class SimWorld:
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise BadValue(f"simulated '{quantity.name}' must be a number, got {value!r}")
-        if (quantity.low is not None and value < quantity.low) or (
+        if math.isnan(value) or (quantity.low is not None and value < quantity.low) or (
             quantity.high is not None and value > quantity.high
         ):
             raise BadValue(
