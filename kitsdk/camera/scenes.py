@@ -46,7 +46,7 @@ class Scene(Protocol):
     name: str
 
     def render(self, index: int, width: int, height: int) -> Frame:
-        """Picture number ``index``; it may be shared and read-only, so callers copy it."""
+        """Picture number ``index``: a new array, or a shared read-only one to be copied."""
         ...
 
 
@@ -120,14 +120,13 @@ class Ball(_Drawn):
 
     def render(self, index: int, width: int, height: int) -> Frame:
         frame = super().render(index, width, height).copy()
-        radius = max(1, min(width, height) // 6)
+        radius = max(1, min(width, height) // 6)  # so the ball always fits in the picture
+        across = np.arange(-radius, radius + 1) ** 2
+        disc = across[:, None] + across[None, :] <= radius**2
         phase = index % (2 * BALL_CROSSING) / BALL_CROSSING  # 0 -> 1 (right) -> 2 (left again)
-        x = radius + round((width - 2 * radius) * (1 - abs(phase - 1)))
+        x = radius + round((width - 2 * radius - 1) * (1 - abs(phase - 1)))
         y = height // 2
-        top, left = max(0, y - radius), max(0, x - radius)
-        box = frame[top:y + radius + 1, left:x + radius + 1]
-        rows, cols = np.ogrid[top - y:top - y + box.shape[0], left - x:left - x + box.shape[1]]
-        box[rows**2 + cols**2 <= radius**2] = COLOURS["red"]
+        frame[y - radius:y + radius + 1, x - radius:x + radius + 1][disc] = COLOURS["red"]
         return frame
 
 

@@ -46,9 +46,9 @@ class SimSource:
         hflip, vflip = self.settings.flips
         frame = frame[::-1 if vflip else 1, ::-1 if hflip else 1]
         level = self._light() if self._light is not None else None
-        if level is None or level == 0.5:
-            return frame.copy()
-        return self._lighting(2 * level)[frame]
+        if level is not None and level != 0.5:
+            return self._lighting(2 * level)[frame]
+        return frame if frame.flags.writeable and frame.flags.c_contiguous else frame.copy()
 
     def close(self) -> None:
         """Nothing to let go of: a simulated camera holds no hardware."""

@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from kitsdk import BadProfile, BadValue, DeviceClosed, Kit, Reading
+from kitsdk.camera.scenes import BALL_CROSSING
 from kitsdk.camera.vision import COLOURS, Colour
 from kitsdk.devices.camera import Camera
 
@@ -85,10 +86,20 @@ def test_frames_are_fresh_rgb_arrays_of_the_configured_size(kit: Kit) -> None:
     assert kit.camera.resolution == (160, 120)
 
 
-def test_the_same_scene_gives_the_same_pictures(make_camera: Callable[..., Camera]) -> None:
-    one, two = make_camera(sim_scene="ball"), make_camera(sim_scene="ball")
-    for _ in range(5):
-        assert np.array_equal(one.capture_array(), two.capture_array())
+@pytest.mark.parametrize("resolution", ["160x120", "64x480", "640x64"])
+def test_the_ball_bounces_the_same_way_every_time(make_camera: Callable[..., Camera],
+                                                  resolution: str) -> None:
+    one, two = (make_camera(sim_scene="ball", resolution=resolution) for _ in range(2))
+    width, height = one.resolution
+    spans = []
+    for _ in range(2 * BALL_CROSSING + 1):
+        frame = one.capture_array()
+        assert np.array_equal(frame, two.capture_array())
+        red = np.flatnonzero((frame == COLOURS["red"]).all(axis=2).any(axis=0))
+        spans.append((int(red[0]), int(red[-1])))
+    diameter = 2 * (min(width, height) // 6)
+    assert spans[0] == spans[-1] == (0, diameter)  # whole, at the left edge
+    assert spans[BALL_CROSSING] == (width - 1 - diameter, width - 1)  # whole, at the right
 
 
 @pytest.mark.parametrize(("options", "flip"), [
