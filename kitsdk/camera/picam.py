@@ -107,12 +107,10 @@ class PicameraSource:
             width, height = camera.camera_configuration()["main"]["size"]  # as aligned
             self.size = (int(width), int(height))
         except Exception as exc:
-            error = self.explain(exc)
-            try:
-                self.close()
-            except Exception as close_error:  # keep the first failure; note the second
-                error.add_note(f"closing the camera afterwards also failed: {close_error!r}")
-            raise error from exc
+            raise self._failed(exc) from exc
+        except BaseException:  # Ctrl+C while the camera starts: release it all the same
+            self.close()
+            raise
 
     def read(self) -> Frame:
         if self._camera is None:
@@ -132,6 +130,15 @@ class PicameraSource:
             camera.stop()
         finally:
             camera.close()
+
+    def _failed(self, exc: Exception) -> KitError:
+        """Release a half-started camera; the error to raise says why it did not start."""
+        error = self.explain(exc)
+        try:
+            self.close()
+        except Exception as close_error:  # keep the first failure; note the second
+            error.add_note(f"closing the camera afterwards also failed: {close_error!r}")
+        return error
 
     def explain(self, exc: BaseException) -> KitError:
         """What ``exc`` from picamera2 means for a student, and what to try."""

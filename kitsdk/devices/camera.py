@@ -44,10 +44,10 @@ _PHOTO: Final = re.compile(r"photo_(\d+)\.jpg")
 class Camera(StandaloneDevice):
     """A Raspberry Pi camera module, for photos, time-lapses and looking at colours and motion.
 
-    Wire it with the Pi switched off: the ribbon cable goes into the CAMERA port (CAM/DISP 0
-    on a Pi 5), contacts towards the board's contacts, latch pressed down at both ends. Off a
-    Pi the camera is simulated and sees a test card, a bouncing ball, colour cards or a folder
-    of photos (``sim_scene``).
+    Wire it with the Pi switched off: the ribbon cable goes fully into the camera port
+    (CAM/DISP 0 on a Pi 5), its contacts facing the port's contacts, latch pressed down, and
+    the same at the camera's end. Off a Pi the camera is simulated and sees a test card, a
+    bouncing ball, colour cards or a folder of photos (``sim_scene``).
 
     ::
 

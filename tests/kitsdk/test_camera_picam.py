@@ -158,6 +158,13 @@ def test_a_failed_start_releases_the_camera(api: Picamera2Api, step: str) -> Non
     assert isinstance(error.value.__cause__, OSError)
 
 
+def test_ctrl_c_while_starting_releases_the_camera(api: Picamera2Api) -> None:
+    api.Picamera2.return_value.start.side_effect = KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        source(api)
+    assert calls(api)[-2:] == ["stop", "close"]
+
+
 def test_out_of_memory_in_words_is_recognised(api: Picamera2Api) -> None:
     api.Picamera2.return_value.start.side_effect = \
         RuntimeError("Failed to start camera: Cannot allocate memory")
