@@ -9,6 +9,7 @@ reported once in plain words instead of as a thread traceback.
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -162,11 +163,14 @@ class KitDevice:
 
     def _check_open(self) -> None:
         if self.closed:
-            raise DeviceClosed(
-                f"{self.describe()} is closed: it was used after kit.close() or the end "
-                f"of a 'with' block",
-                hint="build the kit again, or keep using it inside the 'with' block",
-            )
+            raise self._closed_error()
+
+    def _closed_error(self) -> DeviceClosed:
+        return DeviceClosed(
+            f"{self.describe()} is closed: it was used after kit.close() or the end "
+            f"of a 'with' block",
+            hint="build the kit again, or keep using it inside the 'with' block",
+        )
 
     def __repr__(self) -> str:
         if self.closed:
@@ -174,6 +178,38 @@ class KitDevice:
         pins = ", ".join(str(p) for p in _pins(self))
         state = ", ".join(f"{k}={v!r}" for k, v in self.read().items())
         return f"<{self.describe()}{' on ' + pins if pins else ''}: {state}>"
+
+
+def names_itself_when_closed(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn whatever a closed gpiozero part raises into ``DeviceClosed`` naming the device.
+
+    For methods that reach gpiozero child devices (a motor's pins, an ADC's SPI), whose
+    own errors name only gpiozero's class. Free on the happy path: it costs nothing until
+    something raises.
+    """
+
+    @functools.wraps(method)
+    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if self.closed:
+                raise self._closed_error() from exc
+            raise
+
+    return guarded
+
+
+def checks_open_first(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Check the device is open before a method that would fail later, out of sight
+    (``blink`` fails in its thread; ``wait_for_press`` would just wait)."""
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check_open()
+        return method(self, *args, **kwargs)
+
+    return checked
 
 
 def _pins(device: Any) -> list[Any]:

@@ -9,7 +9,7 @@ import gpiozero
 from ..exc import BadValue
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice
+from .base import KitDevice, names_itself_when_closed
 
 _PULSES: dict[str, Option] = {
     "min_pulse_width": Option(float, 1 / 1000, "pulse in seconds at the low end",
@@ -43,6 +43,7 @@ class Servo(KitDevice, gpiozero.Servo):
         return gpiozero.Servo.value.fget(self)
 
     @value.setter
+    @names_itself_when_closed
     def value(self, value: Any) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not -1 <= value <= 1):
@@ -50,6 +51,7 @@ class Servo(KitDevice, gpiozero.Servo):
                            hint="use a number from -1 to 1, or None to relax the servo")
         gpiozero.Servo.value.fset(self, value)
 
+    @names_itself_when_closed
     def stop(self) -> None:
         """Stop sending pulses: the servo relaxes where it is."""
         self.detach()
@@ -79,6 +81,7 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
         return gpiozero.AngularServo.angle.fget(self)
 
     @angle.setter
+    @names_itself_when_closed
     def angle(self, angle: Any) -> None:
         low, high = sorted((self.min_angle, self.max_angle))
         if angle is not None and (isinstance(angle, bool) or not isinstance(angle, int | float)
@@ -87,5 +90,6 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
                            hint=f"use a number of degrees from {low:g} to {high:g}")
         gpiozero.AngularServo.angle.fset(self, angle)
 
+    @names_itself_when_closed
     def stop(self) -> None:
         self.detach()

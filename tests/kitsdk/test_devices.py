@@ -563,20 +563,6 @@ def test_reprs_are_friendly(starter: Kit, rover: Kit) -> None:
     assert repr(starter.red) == "<LED 'red' (closed)>"
 
 
-#: Use after close is promised to raise DeviceClosed naming the device; these do not yet.
-CLOSED_COMPOSITE = pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py): only a KitDevice's own _check_open names it; devices "
-    "built of gpiozero parts (Motor, DriveBase, Servo, AngularServo, TonalBuzzer, RGBLED, "
-    "the MCP3008's SPI) reach a closed gpiozero child and raise gpiozero's "
-    "GPIODeviceClosed or a bare AttributeError / IndexError"))
-CLOSED_IN_THREAD = pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py): blink() and beep() on a closed device start a thread "
-    "that raises DeviceClosed there, and the caller sees nothing"))
-CLOSED_WAIT = pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py): wait_for_press(timeout) on a closed button waits and "
-    "returns False instead of raising DeviceClosed"))
-
-
 @pytest.mark.parametrize("kit_name, device_name, use", [
     pytest.param("starter", "red", lambda d: d.on(), id="led-on"),
     pytest.param("starter", "red", lambda d: d.read(), id="led-read"),
@@ -588,27 +574,20 @@ CLOSED_WAIT = pytest.mark.xfail(strict=True, reason=(
     pytest.param("bench", "ldr", lambda d: d.value, id="light_sensor"),
     pytest.param("bench", "probe", lambda d: d.temperature, id="ds18b20"),
     pytest.param("bench", "fan", lambda d: d.read(), id="motor-read"),
-    pytest.param("bench", "fan", lambda d: d.forward(0.5), id="motor-forward",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("bench", "fan", lambda d: d.stop(), id="motor-stop", marks=CLOSED_COMPOSITE),
-    pytest.param("rover", "drive", lambda d: d.forward(0.5), id="drive_base-forward",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("rover", "servo", lambda d: setattr(d, "value", 0.5), id="servo-value",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("bench", "arm", lambda d: setattr(d, "angle", 10), id="angular_servo-angle",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("bench", "speaker", lambda d: d.play("A4"), id="tonal_buzzer-play",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("starter", "rgb", lambda d: setattr(d, "color", (1, 0, 0)), id="rgb_led-color",
-                 marks=CLOSED_COMPOSITE),
-    pytest.param("starter", "light", lambda d: d.value, id="analog_light_sensor",
-                 marks=CLOSED_COMPOSITE),
+    pytest.param("bench", "fan", lambda d: d.forward(0.5), id="motor-forward"),
+    pytest.param("bench", "fan", lambda d: d.stop(), id="motor-stop"),
+    pytest.param("rover", "drive", lambda d: d.forward(0.5), id="drive_base-forward"),
+    pytest.param("rover", "servo", lambda d: setattr(d, "value", 0.5), id="servo-value"),
+    pytest.param("bench", "arm", lambda d: setattr(d, "angle", 10), id="angular_servo-angle"),
+    pytest.param("bench", "speaker", lambda d: d.play("A4"), id="tonal_buzzer-play"),
+    pytest.param("starter", "rgb", lambda d: setattr(d, "color", (1, 0, 0)), id="rgb_led-color"),
+    pytest.param("starter", "light", lambda d: d.value, id="analog_light_sensor"),
     pytest.param("starter", "red", lambda d: d.blink(0.01, 0.01, n=1, background=False),
-                 id="led-blink", marks=CLOSED_IN_THREAD),
+                 id="led-blink"),
     pytest.param("starter", "buzzer", lambda d: d.beep(0.01, 0.01, n=1, background=False),
-                 id="buzzer-beep", marks=CLOSED_IN_THREAD),
+                 id="buzzer-beep"),
     pytest.param("starter", "button", lambda d: d.wait_for_press(timeout=0.01),
-                 id="button-wait_for_press", marks=CLOSED_WAIT),
+                 id="button-wait_for_press"),
 ])
 def test_a_closed_device_names_itself(request: pytest.FixtureRequest,
                                       monkeypatch: pytest.MonkeyPatch, kit_name: str,
