@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..exc import BadValue
 from .scenes import Scene, scene_from
 
 if TYPE_CHECKING:
@@ -43,6 +44,10 @@ class SimSource:
         width, height = self.size
         frame = self.scene.render(self.index, width, height)
         self.index += 1
+        if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+            raise BadValue(f"scene {self.scene.name!r} drew a {frame.dtype} picture of shape "
+                           f"{frame.shape}, not ({height}, {width}, 3) uint8",
+                           hint="a scene's render() returns RGB bytes at the camera's size")
         hflip, vflip = self.settings.flips
         frame = frame[::-1 if vflip else 1, ::-1 if hflip else 1]
         level = self._light() if self._light is not None else None

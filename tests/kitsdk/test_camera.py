@@ -339,6 +339,28 @@ def test_an_empty_folder_or_a_broken_picture_is_named(make_camera: Callable[...,
         camera.capture_array()
 
 
+def test_a_kit_maker_can_add_a_scene(make_camera: Callable[..., Camera]) -> None:
+    class Stripes:
+        name = "stripes"
+
+        def render(self, index: int, width: int, height: int) -> np.ndarray:
+            frame = np.zeros((height, width, 3), np.uint8)
+            frame[:, index % width] = 255
+            return frame
+
+    camera = make_camera(sim_scene=Stripes(), resolution="160x120")
+    assert camera.sim_scene == "stripes"
+    assert camera.capture_array()[:, 0].all() and camera.capture_array()[:, 1].all()
+
+    class Flat(Stripes):
+        def render(self, index: int, width: int, height: int) -> np.ndarray:
+            return np.zeros((height, width), np.uint8)
+
+    camera.sim_scene = Flat()
+    with pytest.raises(BadValue, match=r"drew a uint8 picture of shape \(120, 160\)"):
+        camera.capture_array()
+
+
 def test_a_paced_camera_keeps_to_its_framerate(make_camera: Callable[..., Camera]) -> None:
     camera = make_camera(sim_realtime=True, framerate=50)
     start = time.monotonic()
