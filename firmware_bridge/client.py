@@ -64,6 +64,10 @@ from .protocol.constants import INPUT_MODES, MAX_14BIT, MAX_CHANNEL
 #: Seconds `open` waits for the board to boot and describe itself. An Uno spends about 1.6 s
 #: in its bootloader after the port opens.
 DEFAULT_CONNECT_TIMEOUT = 5.0
+#: While a board streams only analog reports, read at most this often (seconds): a 1 ms
+#: stream then costs one wake-up per 4 ms instead of one per sample. Replies and digital
+#: changes are never held back by more than this; 0 reads as soon as anything arrives.
+DEFAULT_BATCH_WINDOW = 0.004
 
 
 class ConnectionState(enum.Enum):
@@ -100,6 +104,8 @@ class BoardStats:
     callback_errors: int = 0
 
 
+_Deliveries = list[tuple[Pin, int | bool]]
+
 _open_boards: weakref.WeakSet[Board] = weakref.WeakSet()
 
 
@@ -135,8 +141,10 @@ class Board:
         timeout: float = DEFAULT_CONNECT_TIMEOUT,
         reconnect: bool = True,
         max_backoff: float = 2.0,
+        batch_window: float = DEFAULT_BATCH_WINDOW,
     ) -> None:
         self.url = url
+        self.batch_window = batch_window
         self.baud = baud
         self.timeout = timeout
         self.reconnect = reconnect
@@ -161,14 +169,12 @@ class Board:
         self._sampling_interval: int | None = None
         self._i2c_delay: int | None = None
         self._stats = BoardStats()
-        self._handlers: dict[type, Callable[[Message, float], None]] = {
-            AnalogReport: self._on_analog,
+        # AnalogReport (inlined: the hot path), VersionReport and StringData: in on_events.
+        self._handlers: dict[type, Callable[[Message, float, _Deliveries], None]] = {
             ExtendedAnalog: self._on_extended_analog,
             DigitalPortReport: self._on_port,
             PinStateResponse: self._on_reply,
             I2CReply: self._on_reply,
-            StringData: self._on_string,
-            VersionReport: self._on_reboot,
         }
 
     def __repr__(self) -> str:
@@ -185,9 +191,17 @@ class Board:
         timeout: float = DEFAULT_CONNECT_TIMEOUT,
         reconnect: bool = True,
         max_backoff: float = 2.0,
+        batch_window: float = DEFAULT_BATCH_WINDOW,
     ) -> Board:
         """Make a board and `open` it."""
-        board = cls(url, baud=baud, timeout=timeout, reconnect=reconnect, max_backoff=max_backoff)
+        board = cls(
+            url,
+            baud=baud,
+            timeout=timeout,
+            reconnect=reconnect,
+            max_backoff=max_backoff,
+            batch_window=batch_window,
+        )
         return board.open()
 
     def open(self) -> Board:
@@ -209,6 +223,7 @@ class Board:
             timeout=self.timeout,
             reconnect=self.reconnect,
             max_backoff=self.max_backoff,
+            batch_window=self.batch_window,
         )
         self._set_state(ConnectionState.CONNECTING, f"opening {url}")
         _open_boards.add(self)
@@ -538,13 +553,41 @@ class Board:
                 logger.warning("re-applying pin modes on %s failed: %s", self.url, exc)
 
     def on_events(self, events: list[Message], timestamp: float) -> None:
+        """Apply a chunk's events under one lock and one wake-up, then run callbacks."""
+        deliveries: _Deliveries = []
         handlers = self._handlers
-        for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
-                handler(event, timestamp)
-            for listener in self._listeners:
+        by_channel = self._by_channel
+        rebooted = False
+        texts: list[str] = []
+        with self._readings:
+            for event in events:
+                if type(event) is AnalogReport:  # the hot path: inlined
+                    pin = by_channel.get(event.channel)
+                    if pin is not None and pin._mode == PinMode.ANALOG:
+                        pin._value, pin._timestamp = event.value, timestamp
+                        if pin._callbacks:
+                            deliveries.append((pin, event.value))
+                elif type(event) is VersionReport:
+                    rebooted = True
+                elif type(event) is StringData:
+                    texts.append(event.text)
+                else:
+                    handler = handlers.get(type(event))
+                    if handler is not None:
+                        handler(event, timestamp, deliveries)
+            self._readings.notify_all()
+        for pin, value in deliveries:
+            for callback in pin._callbacks:
+                self._guard(callback, pin, value)
+        for text in texts:
+            logger.info("board %s says: %s", self.url, text)
+            for text_callback in self._string_callbacks:
+                self._guard(text_callback, text)
+        for listener in self._listeners:
+            for event in events:
                 self._guard(listener, event)
+        if rebooted:
+            self._on_reboot()
 
     def on_lost(self, reason: str, retrying: bool) -> None:
         self._session = None
@@ -558,50 +601,35 @@ class Board:
             self._failure = error
         self._set_state(ConnectionState.CLOSED, str(error))
 
-    # -- event handlers -------------------------------------------------------------------------
+    # -- event handlers: reader thread, with the readings lock held -----------------------------
 
-    def _deliver(self, pin: Pin, value: int | bool, timestamp: float, always: bool) -> None:
-        changed = pin._update(value, timestamp)
-        if changed or always:
-            for callback in pin.callbacks:
-                self._guard(callback, pin, value)
-
-    def _on_analog(self, event: Message, timestamp: float) -> None:
-        assert isinstance(event, AnalogReport)
-        pin = self._by_channel.get(event.channel)
-        if pin is not None and pin.mode == PinMode.ANALOG:
-            self._deliver(pin, event.value, timestamp, always=True)
-
-    def _on_extended_analog(self, event: Message, timestamp: float) -> None:
+    def _on_extended_analog(self, event: Message, timestamp: float, out: _Deliveries) -> None:
         assert isinstance(event, ExtendedAnalog)
         pin = self._pins.get(event.pin)
-        if pin is not None and pin.mode == PinMode.ANALOG:
-            self._deliver(pin, event.value, timestamp, always=True)
+        if pin is not None and pin._mode == PinMode.ANALOG:
+            pin._value, pin._timestamp = event.value, timestamp
+            out.append((pin, event.value))
 
-    def _on_port(self, event: Message, timestamp: float) -> None:
+    def _on_port(self, event: Message, timestamp: float, out: _Deliveries) -> None:
+        """Digital callbacks run on a change of level, not on every port report."""
         assert isinstance(event, DigitalPortReport)
         for bit in range(8):
             pin = self._pins.get(event.port * 8 + bit)
-            if pin is not None and pin.mode in INPUT_MODES:
-                self._deliver(pin, bool(event.mask >> bit & 1), timestamp, always=False)
+            if pin is not None and pin._mode in INPUT_MODES:
+                level = bool(event.mask >> bit & 1)
+                if level != pin._value:
+                    out.append((pin, level))
+                pin._value, pin._timestamp = level, timestamp
 
-    def _on_reply(self, event: Message, timestamp: float) -> None:
+    def _on_reply(self, event: Message, timestamp: float, out: _Deliveries) -> None:
         if isinstance(event, PinStateResponse):
             key: Hashable = ("pin", event.pin)
         else:
             assert isinstance(event, I2CReply)
             key = ("i2c", event.address, event.register)
-        with self._readings:
-            self._replies[key] = (self._replies.get(key, (0, event))[0] + 1, event)
-            self._readings.notify_all()
+        self._replies[key] = (self._replies.get(key, (0, event))[0] + 1, event)
 
-    def _on_string(self, event: Message, timestamp: float) -> None:
-        assert isinstance(event, StringData)
-        logger.info("board %s says: %s", self.url, event.text)
-        for callback in self._string_callbacks:
-            self._guard(callback, event.text)
-
-    def _on_reboot(self, event: Message, timestamp: float) -> None:
+    def _on_reboot(self) -> None:
         """A version report after the handshake means the board rebooted (reset button,
         brown-out): its pins are back to defaults, so send the configuration again."""
         self._stats.board_resets += 1

@@ -28,6 +28,7 @@ from .ports import describe_ports
 from .protocol import (
     AnalogMappingQuery,
     AnalogMappingResponse,
+    AnalogReport,
     BoardLayout,
     CapabilityQuery,
     Command,
@@ -39,7 +40,7 @@ from .protocol import (
     SystemReset,
     VersionReport,
 )
-from .transport import SerialPort, close_port, open_port
+from .transport import SerialPort, close_port, open_port, reader
 
 logger = logging.getLogger("firmware_bridge")
 
@@ -92,8 +93,10 @@ class Link:
         timeout: float,
         reconnect: bool,
         max_backoff: float,
+        batch_window: float = 0.0,
     ) -> None:
         self.url = url
+        self._batch_window = batch_window
         self._handler = handler
         self._baud = baud
         self._timeout = timeout
@@ -181,11 +184,23 @@ class Link:
                 return
 
     def _read(self, session: Session) -> str:
-        """Read until the port fails or the board is closed; why it ended."""
-        port, conn = session.port, session.conn
+        """Read until the port fails or the board is closed; why it ended.
+
+        While the board streams nothing but analog reports, reads are spaced at least
+        `batch_window` apart, so a fast stream costs one wake-up per window instead of one
+        per sample; replies and digital changes end the spacing at once.
+        """
+        read, conn = reader(session.port), session.conn
+        window = self._batch_window
+        resume = 0.0
         while not self._closing.is_set():
+            if resume:
+                delay = resume - time.monotonic()
+                if delay > 0 and self._closing.wait(delay):
+                    break
+                resume = 0.0
             try:
-                data = port.read(port.in_waiting or 1)
+                data = read()
             except OSError as exc:  # pyserial's SerialException is an OSError
                 return f"reading failed ({exc})"
             if not data:
@@ -196,6 +211,8 @@ class Link:
                 events = list(conn.events())
             if events:
                 self._handler.on_events(events, timestamp)
+                if window and all(type(event) is AnalogReport for event in events):
+                    resume = timestamp + window
         return "closed"
 
     def _connect(self) -> Session | None:

@@ -128,22 +128,13 @@ class Pin:
             if not cond.wait_for(ready, timeout) or self._board.closed:
                 if self._board.closed:
                     raise BoardClosed(f"pin {self.name}: the board on {self._board.url} was closed")
-                got = "no reading" if self._value is None else f"last reading {self._value}"
+                got = "no reading yet" if self._value is None else f"the last was {self._value}"
                 raise BoardTimeout(
-                    f"pin {self.name}: waited {timeout} s, {got} matched "
-                    f"(board {self._board.state.value})"
+                    f"pin {self.name}: no reading within {timeout} s was the one waited for "
+                    f"({got}; the board is {self._board.state.value})"
                 )
             assert self._value is not None
             return self._value
-
-    def _update(self, value: Reading, timestamp: float) -> bool:
-        """Store a reading (reader thread); True if it differs from the previous one."""
-        with self._board._readings:
-            changed = value != self._value
-            self._value = value
-            self._timestamp = timestamp
-            self._board._readings.notify_all()
-        return changed
 
     def _reset_reading(self) -> None:
         with self._board._readings:

@@ -10,6 +10,9 @@ pyserial is imported here, when a port is opened, so that ``import firmware_brid
 from __future__ import annotations
 
 import errno
+import os
+import select
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from .exc import BoardNotFound
@@ -74,3 +77,27 @@ def close_port(port: SerialPort) -> None:
     port.close()
     if sock is not None:
         sock.close()
+
+
+def reader(port: SerialPort) -> Callable[[], bytes]:
+    """A function returning what has arrived, waiting up to `READ_TIMEOUT` for something.
+
+    For a real (POSIX) port it reads the descriptor directly: one ``select`` and one ``read``
+    take everything buffered, where pyserial's ``read`` would add a size query and its own
+    timeout bookkeeping on every wake-up. Other URLs go through pyserial. Either way a
+    vanished device raises `OSError` (pyserial's ``SerialException`` is one).
+    """
+    fd = getattr(port, "fd", None)
+    if not isinstance(fd, int) or type(port).__module__ != "serial.serialposix":
+        return lambda: port.read(port.in_waiting or 1)
+
+    def read_fd() -> bytes:
+        ready, _, _ = select.select([fd], [], [], READ_TIMEOUT)
+        if not ready:
+            return b""
+        data = os.read(fd, 65536)
+        if not data:
+            raise OSError(errno.EIO, "the device reports data but returned none (unplugged?)")
+        return data
+
+    return read_fd

@@ -19,6 +19,7 @@ from __future__ import annotations
 import enum
 from collections import Counter, deque
 from collections.abc import Iterator, Mapping
+from typing import cast
 
 from ..exc import LocalProtocolError, RemoteProtocolError
 from . import commands as c
@@ -154,6 +155,8 @@ class FirmataConnection:
         self._capabilities: e.CapabilityResponse | None = None
         self._mapping: e.AnalogMappingResponse | None = None
         self._modes: dict[int, int] = {}
+        #: Highest reading per analog channel, once both responses are known.
+        self._analog_limits: dict[int, int] | None = None
 
     # -- input ---------------------------------------------------------------------------------
 
@@ -180,31 +183,35 @@ class FirmataConnection:
 
     def _accept(self, message: Message) -> bool:
         """Learn the layout from responses; drop readings the board cannot have produced."""
-        if isinstance(message, e.AnalogReport):
-            return self._plausible_analog(message)
-        if isinstance(message, e.DigitalPortReport):
+        kind = type(message)
+        if kind is e.AnalogReport:
+            return self._plausible_analog(cast(e.AnalogReport, message))
+        if kind is e.DigitalPortReport:
+            assert isinstance(message, e.DigitalPortReport)
             if self.layout is not None and message.port >= self.layout.port_count:
                 self._reject(message, f"report for port {message.port}, which the board lacks")
                 return False
-        elif isinstance(message, e.CapabilityResponse):
+        elif kind is e.CapabilityResponse:
+            assert isinstance(message, e.CapabilityResponse)
             self._capabilities = message
             self._relayout()
-        elif isinstance(message, e.AnalogMappingResponse):
+        elif kind is e.AnalogMappingResponse:
+            assert isinstance(message, e.AnalogMappingResponse)
             self._mapping = message
             self._relayout()
         return True
 
     def _plausible_analog(self, report: e.AnalogReport) -> bool:
-        layout = self.layout
-        if layout is None or not layout.channels:
+        """Hot path (every report): one dict lookup against the board's ADC resolution."""
+        limits = self._analog_limits
+        if limits is None:
             return True
-        pin = layout.pin_of_channel(report.channel)
-        if pin is None:
+        top = limits.get(report.channel)
+        if top is None:
             self._reject(report, f"report for channel A{report.channel}, which the board lacks")
             return False
-        bits = layout.pins[pin].resolution(PinMode.ANALOG)
-        if bits is not None and report.value >= 1 << bits:
-            self._reject(report, f"A{report.channel} reading {report.value} exceeds {bits} bits")
+        if report.value > top:
+            self._reject(report, f"A{report.channel} reading {report.value} exceeds {top}")
             return False
         return True
 
@@ -212,8 +219,15 @@ class FirmataConnection:
         self._record_error(RemoteProtocolError("malformed", why, message.encode()))
 
     def _relayout(self) -> None:
-        if self._capabilities is not None:
-            self.layout = BoardLayout.from_responses(self._capabilities, self._mapping)
+        if self._capabilities is None:
+            return
+        layout = self.layout = BoardLayout.from_responses(self._capabilities, self._mapping)
+        if layout.channels:
+            self._analog_limits = {
+                channel: (1 << (layout.pins[pin].resolution(PinMode.ANALOG) or 14)) - 1
+                for pin, channel in enumerate(layout.channels)
+                if channel is not None and pin < layout.pin_count
+            }
 
     def next_event(self) -> Message | None:
         """The oldest decoded message, or None when more data is needed."""

@@ -52,7 +52,8 @@ def test_errors_inherit_the_builtins_callers_catch() -> None:
 def test_importing_does_not_import_pyserial_or_kitsdk() -> None:
     code = (
         "import sys, firmware_bridge, firmware_bridge.emulator; "
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('serial', 'kitsdk', 'lab_server')))"
+        "print(sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('serial', 'kitsdk', 'lab_server')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
