@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
+from ..devices.camera import Camera
 from ..exc import KitError
 from ..kit import Kit
 from ..telemetry import (
@@ -211,14 +212,17 @@ class Agent:
         """Obey one command from the teacher; the outcome goes back as the ack."""
         handler = getattr(self, f"_cmd_{command.name}")
         try:
-            message = handler(**dict(command.args))
+            result = handler(**dict(command.args))
         except TypeError as exc:  # arguments the schema let through but the command lacks
             return CommandAck(id=command.id, outcome="refused",
                               message=f"bad arguments: {exc}"[:500])
         except KitError as exc:
             return CommandAck(id=command.id, outcome="failed", message=str(exc)[:500])
-        log.info("command %s (%s): %s", command.name, command.id, message)
-        return CommandAck(id=command.id, outcome="ok", message=message)
+        if isinstance(result, bytes):  # a snapshot: the picture rides on the ack
+            return CommandAck(id=command.id, outcome="ok", message="snapshot",
+                              thumbnail=result)
+        log.info("command %s (%s): %s", command.name, command.id, result)
+        return CommandAck(id=command.id, outcome="ok", message=result)
 
     def _cmd_stop(self) -> str:
         ended = self.stop_script()
@@ -264,8 +268,14 @@ class Agent:
             device.blink(on_time=0.2, off_time=0.2, n=blinks)  # type: ignore[attr-defined]
         return f"{device.name} blinking for {seconds:g} s"
 
-    def _cmd_snapshot(self) -> str:
-        raise KitError("snapshots need the camera driver (not yet on this kit)")
+    def _cmd_snapshot(self) -> bytes:
+        with self._lock:
+            if self.kit is None:
+                raise KitError("a script is using the camera; stop it first")
+            cameras = [d for d in self.kit if isinstance(d, Camera)]
+            if not cameras:
+                raise KitError(f"kit '{self.kit.name}' has no camera")
+            return cameras[0].snapshot(max_width=320)
 
     # -- the lab link ------------------------------------------------------------------------
     def on_connection(self, connected: bool) -> None:

@@ -11,6 +11,7 @@ from .adc import MCP3008
 from .base import KitDevice, StandaloneDevice
 from .button import Button
 from .buzzers import Buzzer, TonalBuzzer
+from .camera import Camera
 from .distance import DistanceSensor
 from .leds import LED, PWMLED, RGBLED
 from .light import AnalogLightSensor, LightSensor
@@ -30,6 +31,7 @@ __all__ = [
     "AngularServo",
     "Button",
     "Buzzer",
+    "Camera",
     "DistanceSensor",
     "DriveBase",
     "KitDevice",
