@@ -14,7 +14,7 @@ thread over a pyserial URL, reconnecting by itself) and `firmware_bridge.emulato
 software, for tests and simulation). Importing this package does not import pyserial.
 """
 
-from .client import Board, BoardStats, ConnectionState, StateChange
+from .client import Board
 from .emulator import (
     MEGA,
     NANO,
@@ -42,6 +42,7 @@ from .link import FirmwareInfo
 from .pins import Pin
 from .ports import PortInfo, describe_ports, find_board, list_ports
 from .protocol import PinMode
+from .state import BoardStats, ConnectionState, StateChange
 
 __all__ = [
     "MEGA",

@@ -13,21 +13,19 @@ when the interpreter exits are closed the same way.
 from __future__ import annotations
 
 import atexit
-import enum
 import logging
 import threading
 import weakref
 from collections import Counter
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
 from types import TracebackType
 
 from .exc import (
     BoardClosed,
     BoardConnectionError,
+    BoardNotResponding,
     BoardTimeout,
     LocalProtocolError,
-    RemoteProtocolError,
 )
 from .link import FirmwareInfo, Link, Session, logger
 from .pins import Pin
@@ -60,6 +58,7 @@ from .protocol import (
     VersionReport,
 )
 from .protocol.constants import INPUT_MODES, MAX_14BIT, MAX_CHANNEL
+from .state import BoardStats, ConnectionState, StateChange
 
 #: Seconds `open` waits for the board to boot and describe itself. An Uno spends about 1.6 s
 #: in its bootloader after the port opens.
@@ -68,40 +67,6 @@ DEFAULT_CONNECT_TIMEOUT = 5.0
 #: stream then costs one wake-up per 4 ms instead of one per sample. Replies and digital
 #: changes are never held back by more than this; 0 reads as soon as anything arrives.
 DEFAULT_BATCH_WINDOW = 0.004
-
-
-class ConnectionState(enum.Enum):
-    """Where a `Board`'s connection is."""
-
-    IDLE = "idle"  # made, not yet opened
-    CONNECTING = "connecting"
-    CONNECTED = "connected"
-    RECONNECTING = "reconnecting"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class StateChange:
-    """Reported to state callbacks: the new state, the one before, and why."""
-
-    state: ConnectionState
-    previous: ConnectionState
-    reason: str
-
-
-@dataclass
-class BoardStats:
-    """Counters of what went wrong, for logs and dashboards."""
-
-    #: Corrupted or meaningless input from the board, by kind (see `RemoteProtocolError`).
-    input_errors: Counter[str] = field(default_factory=Counter)
-    #: The latest of those, for diagnostics.
-    recent_errors: list[RemoteProtocolError] = field(default_factory=list)
-    reconnects: int = 0
-    #: Times the board rebooted while connected (reset button, brown-out).
-    board_resets: int = 0
-    #: Exceptions raised by callbacks (logged, never propagated).
-    callback_errors: int = 0
 
 
 _Deliveries = list[tuple[Pin, int | bool]]
@@ -159,6 +124,8 @@ class Board:
         self._state_callbacks: list[Callable[[StateChange], None]] = []
         self._listeners: list[Callable[[Message], None]] = []
         self._string_callbacks: list[Callable[[str], None]] = []
+        #: Guards the configuration (modes, reporting, levels) against a concurrent re-apply.
+        self._config = threading.RLock()
         #: Guards readings and replies; pins wait on it for their first report.
         self._readings = threading.Condition()
         self._replies: dict[Hashable, tuple[int, Message]] = {}
@@ -229,7 +196,11 @@ class Board:
         _open_boards.add(self)
         self._link.start()
         with self._state_cond:
-            self._state_cond.wait_for(lambda: self._state is not ConnectionState.CONNECTING)
+            # The link bounds the handshake by `timeout`; this bound only guards a stuck open.
+            if not self._state_cond.wait_for(
+                lambda: self._state is not ConnectionState.CONNECTING, self.timeout + 30
+            ):
+                self._failure = BoardNotResponding(f"opening {url} did not finish")
             failure = self._failure
         if failure is not None:
             self.close()
@@ -297,16 +268,28 @@ class Board:
             return self._state_cond.wait_for(lambda: self._state is state, timeout)
 
     def _set_state(self, state: ConnectionState, reason: str) -> None:
+        self._publish(self._change_state(state, reason))
+
+    def _change_state(
+        self, state: ConnectionState, reason: str
+    ) -> tuple[StateChange, list[Callable[[StateChange], None]]] | None:
+        """Switch state; what to announce (outside any lock), or None if nothing changed."""
         with self._state_cond:
             previous = self._state
             if previous is ConnectionState.CLOSED or previous is state:
-                return
+                return None
             self._state = state
             callbacks = list(self._state_callbacks)  # those registered before the change
             self._state_cond.notify_all()
         level = logging.WARNING if state is ConnectionState.RECONNECTING else logging.INFO
         logger.log(level, "board %s %s: %s", self.url, state.value, reason)
-        self._announce(StateChange(state, previous, reason), callbacks)
+        return StateChange(state, previous, reason), callbacks
+
+    def _publish(
+        self, announcement: tuple[StateChange, list[Callable[[StateChange], None]]] | None
+    ) -> None:
+        if announcement is not None:
+            self._announce(*announcement)
 
     def _announce(
         self, change: StateChange, callbacks: list[Callable[[StateChange], None]]
@@ -388,8 +371,9 @@ class Board:
     def sampling_interval(self, milliseconds: int) -> None:
         command = SetSamplingInterval(milliseconds)
         command.encode()  # refuse a bad value even while disconnected
-        self._sampling_interval = milliseconds
-        self._send_if_connected([command])
+        with self._config:
+            self._sampling_interval = milliseconds
+            self._send_if_connected([command])
 
     def _send(self, commands: list[Command]) -> None:
         if self._state is ConnectionState.CLOSED:
@@ -430,6 +414,7 @@ class Board:
         return commands
 
     def _mode_changed(self, pin: Pin) -> None:
+        """Send a pin's new configuration (called by `Pin.set_mode` under `_config`)."""
         commands = self._pin_commands(pin)
         if pin.mode != PinMode.ANALOG and pin.channel is not None:
             commands.append(ReportAnalog(pin.channel, False))
@@ -439,14 +424,15 @@ class Board:
 
     def _digital_write(self, pin: Pin, level: bool) -> None:
         port, bit = divmod(pin.number, 8)
-        levels = self._port_levels.get(port, 0)
-        levels = levels | (1 << bit) if level else levels & ~(1 << bit)
-        session = self._session
-        if session is not None and session.firmware.protocol >= (2, 5):
-            self._send([SetDigitalPinValue(pin.number, level)])
-        else:
-            self._send([DigitalPortWrite(port, levels)])
-        self._port_levels[port] = levels
+        with self._config:
+            levels = self._port_levels.get(port, 0)
+            levels = levels | (1 << bit) if level else levels & ~(1 << bit)
+            session = self._session
+            if session is not None and session.firmware.protocol >= (2, 5):
+                self._send([SetDigitalPinValue(pin.number, level)])
+            else:  # before 2.5 a whole port is written; keep the other pins' levels
+                self._send([DigitalPortWrite(port, levels)])
+            self._port_levels[port] = levels
 
     def _analog_write(self, pin: Pin, value: int) -> None:
         if pin.number <= MAX_CHANNEL and 0 <= value <= MAX_14BIT:
@@ -518,10 +504,14 @@ class Board:
     def on_session(self, session: Session) -> None:
         if self._layout is not None and session.layout != self._layout:
             logger.warning("the board on %s is not the one it was; pins are re-checked", self.url)
-        self._layout = session.layout
-        self._session = session
-        self._reapply()
-        self._set_state(ConnectionState.CONNECTED, f"{session.firmware.name} on {self.url}")
+        with self._config:  # no mode change can slip between re-applying and CONNECTED
+            self._layout = session.layout
+            self._session = session
+            self._reapply()
+            change = self._change_state(
+                ConnectionState.CONNECTED, f"{session.firmware.name} on {self.url}"
+            )
+        self._publish(change)
 
     def _reapply(self) -> None:
         """Send the whole configuration to a board that just (re)booted."""
@@ -634,4 +624,5 @@ class Board:
         brown-out): its pins are back to defaults, so send the configuration again."""
         self._stats.board_resets += 1
         logger.warning("board %s rebooted; re-applying pin modes", self.url)
-        self._reapply()
+        with self._config:
+            self._reapply()

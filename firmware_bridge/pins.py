@@ -78,12 +78,14 @@ class Pin:
     ) -> Pin:
         """Put the pin in `mode` and start the reports an input needs. Pulse widths (in
         microseconds) apply to SERVO. Kept across reconnects. Returns the pin."""
-        self._board._layout_or_raise().check_mode(self.number, mode)
-        with self._board._readings:
-            self._mode = mode
-            self.servo_pulses = (min_pulse, max_pulse)
-            self._value = self._timestamp = self._written = None
-        self._board._mode_changed(self)
+        board = self._board
+        board._layout_or_raise().check_mode(self.number, mode)
+        with board._config:
+            with board._readings:
+                self._mode = mode
+                self.servo_pulses = (min_pulse, max_pulse)
+                self._value = self._timestamp = self._written = None
+            board._mode_changed(self)
         return self
 
     def _expect(self, modes: frozenset[PinMode], doing: str) -> PinMode | int:
