@@ -64,8 +64,12 @@ class Registry:
                 f"unknown driver '{name}'" + (f": {hint}" if close else ""),
                 source=source, device=device, key="driver", hint=hint,
             )
+        # The warning names the plug-in; the error also says which device asked for it.
+        asker = ": ".join(part for part in (source, device and f"device '{device}'") if part)
+        asker += ": " if asker else ""
+        hint = "reinstall the package that provides it"
         if name in self._broken:
-            raise DriverError(self._broken[name])
+            raise DriverError(asker + self._broken[name], hint=hint)
         ep = self._entries[name]
         try:
             driver = _checked(name, ep.load())
@@ -74,7 +78,7 @@ class Registry:
                        f"{type(exc).__name__}: {exc}")
             self._broken[name] = message
             warnings.warn(DriverWarning(message), stacklevel=2)
-            raise DriverError(message, hint="reinstall the package that provides it") from exc
+            raise DriverError(asker + message, hint=hint) from exc
         self._loaded[name] = driver
         return driver
 
