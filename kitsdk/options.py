@@ -57,6 +57,8 @@ class Option:
             text += f" from {self.min:g} to {self.max:g}"
         elif self.min is not None:
             text += f" of at least {self.min:g}"
+        elif self.max is not None:
+            text += f" of at most {self.max:g}"
         return text
 
 

@@ -24,6 +24,7 @@ from kitsdk import (
     builtin_profiles,
     load_profile,
 )
+from kitsdk.options import PIN, SAFE_OPTION, Option
 from kitsdk.pins import HeaderPin, header_pin, valid_pins
 from kitsdk.profile import RESERVED, SEARCH_PATH
 
@@ -411,6 +412,19 @@ def test_a_table_that_is_not_a_table(write: Callable[[str], Path], text: str, ke
     error = bad(write, text)
     assert error.key == key
     assert "expected a table" in str(error)
+
+
+@pytest.mark.parametrize("option, expected", [
+    (Option(int, min=0, max=7), "a whole number from 0 to 7"),
+    (Option(float, 1.0, min=0), "a number of at least 0"),
+    (Option(float, 1.0, max=2.5), "a number of at most 2.5"),
+    (Option(bool, False), "true or false"),
+    (Option(str, "auto"), "text"),
+    (Option(PIN), 'a pin such as 17 or "GPIO17"'),
+    (SAFE_OPTION, "one of 'off', 'float'"),
+])
+def test_expected_values_in_words(option: Option, expected: str) -> None:
+    assert option.describe() == expected
 
 
 # -- sub-tables: a drive base's motors ------------------------------------------------------
