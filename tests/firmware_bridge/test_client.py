@@ -162,9 +162,18 @@ def test_silence_says_no_answer(silent_pty: tuple[int, str]) -> None:
 
 def test_a_sketch_that_is_not_firmata_is_recognised(silent_pty: tuple[int, str]) -> None:
     master, path = silent_pty
-    # Written once the port is open (opening flushes input), as a sketch's setup() would.
-    chatter = threading.Timer(0.15, os.write, (master, b"Hello from setup()\r\n"))
+    stop = threading.Event()
+
+    def sketch() -> None:
+        """A sketch whose loop() prints a line every 20 ms, as Serial.println would."""
+        while not stop.wait(0.02):
+            os.write(master, b"Hello from loop()\r\n")
+
+    chatter = threading.Thread(target=sketch)
     chatter.start()
-    with pytest.raises(NotFirmata, match=r"answered .* but not in Firmata.*57600"):
-        Board.connect(path, timeout=0.5)
-    chatter.join()
+    try:
+        with pytest.raises(NotFirmata, match=r"answered .* but not in Firmata.*57600"):
+            Board.connect(path, timeout=0.5)
+    finally:
+        stop.set()
+        chatter.join()
