@@ -119,13 +119,15 @@ def parse_profile(text: str, source: str, *, registry: Registry | None = None) -
 
 
 def _find(profile: str | os.PathLike[str] | None) -> tuple[str, str]:
+    from_env = ""
     if profile is None:
         profile = os.environ.get("KITSDK_PROFILE") or None
+        from_env = " (named by $KITSDK_PROFILE)" if profile else ""
     if profile is None:
         for candidate in SEARCH_PATH:
             path = candidate.expanduser()
             if path.is_file():
-                return str(path), path.read_text(encoding="utf-8")
+                return str(path), _read(path)
         raise NoProfile(
             "no kit profile was given and none was found in $KITSDK_PROFILE, "
             + " or ".join(str(p) for p in SEARCH_PATH),
@@ -137,16 +139,27 @@ def _find(profile: str | os.PathLike[str] | None) -> tuple[str, str]:
         return f"built-in profile '{text}'", resource.read_text(encoding="utf-8")
     path = Path(text).expanduser()
     if path.is_file():
-        return str(path), path.read_text(encoding="utf-8")
+        return str(path), _read(path)
     if path.suffix == ".toml" or os.sep in text:
-        raise NoProfile(f"profile file {text} does not exist",
+        raise NoProfile(f"profile file {text}{from_env} does not exist",
                         hint="check the path, or use a built-in profile: "
                         + ", ".join(builtin_profiles()))
     close = difflib.get_close_matches(text, builtin_profiles(), n=1)
     raise NoProfile(
-        f"no built-in profile '{text}'" + (f": did you mean '{close[0]}'?" if close else ""),
+        f"no built-in profile '{text}'{from_env}"
+        + (f": did you mean '{close[0]}'?" if close else ""),
         hint="built-in profiles: " + ", ".join(builtin_profiles()),
     )
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadProfile(
+            f"this is not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})",
+            source=str(path), hint="save the file as UTF-8 in your editor",
+        ) from exc
 
 
 def _table(value: Any, *, source: str, key: str, device: str = "") -> dict[str, Any]:

@@ -287,6 +287,15 @@ def test_bad_toml_names_the_line(write: Callable[[str], Path]) -> None:
     assert error.__cause__ is not None  # the TOML error is kept, translated at the boundary
 
 
+def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "kit.toml"
+    path.write_bytes(b'[kit]\ndescription = "22 \xb0C"\n' + LED_17.encode())  # Latin-1
+    with pytest.raises(BadProfile) as info:
+        load_profile(path)
+    assert str(info.value) == f"{path}: this is not UTF-8 text (byte 24 is 0xb0)"
+    assert "UTF-8" in info.value.hint
+
+
 def test_an_unknown_driver_suggests_the_nearest(write: Callable[[str], Path]) -> None:
     error = bad(write, '[devices.front]\ndriver = "distnce"\ntrigger = 17\necho = 18\n',
                 UnknownDriver)
@@ -538,3 +547,17 @@ def test_a_missing_file(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
     assert "does not exist" in str(info.value)
     assert "starter" in info.value.hint
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("startr", "no built-in profile 'startr' (named by $KITSDK_PROFILE): did you mean "
+               "'starter'?"),
+    ("/no/such/kit.toml", "profile file /no/such/kit.toml (named by $KITSDK_PROFILE) does "
+                          "not exist"),
+])
+def test_a_bad_kitsdk_profile_says_where_the_name_came_from(
+        monkeypatch: pytest.MonkeyPatch, value: str, expected: str) -> None:
+    monkeypatch.setenv("KITSDK_PROFILE", value)
+    with pytest.raises(NoProfile) as info:
+        load_profile()
+    assert str(info.value) == expected

@@ -234,6 +234,18 @@ def test_two_channels_of_one_adc_read_their_own_inputs(make_kit: Callable[..., K
     assert kit.light.value == pytest.approx(0.9, abs=ADC_STEP)
 
 
+def test_two_adc_chips_on_one_bus_answer_for_themselves(make_kit: Callable[..., Kit],
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "kit.toml"
+    path.write_text('[devices.first]\ndriver = "mcp3008"\nchannel = 0\n'
+                    '[devices.second]\ndriver = "mcp3008"\nchannel = 0\ndevice = 1\n')
+    kit = make_kit(path)
+    kit.sim.set("first", 0.2)
+    kit.sim.set("second", 0.7)
+    assert kit.first.value == pytest.approx(0.2, abs=ADC_STEP)
+    assert kit.second.value == pytest.approx(0.7, abs=ADC_STEP)
+
+
 def test_a_simulator_closes_its_factory() -> None:
     sim = Simulator()
     pin = sim.pin(17)
