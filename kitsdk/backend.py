@@ -30,6 +30,8 @@ class Backend:
     name: str
     pin_factory: Any
     sim: Any = None  # kitsdk.sim.Simulator when simulated
+    #: False for a factory the caller passed in: the caller closes what it lent us.
+    owned: bool = True
 
     @property
     def simulated(self) -> bool:
@@ -37,8 +39,8 @@ class Backend:
 
     def close(self) -> None:
         if self.sim is not None:
-            self.sim.close()
-        elif self.pin_factory is not None:
+            self.sim.close(close_factory=self.owned)
+        elif self.owned and self.pin_factory is not None:
             self.pin_factory.close()
 
 
@@ -120,9 +122,8 @@ def _from_factory(factory: Any) -> Backend:
     from .sim import SimFactory, Simulator
 
     if isinstance(factory, SimFactory):
-        sim = Simulator(factory)
-        return Backend("sim", factory, sim)
-    return Backend("custom", factory)
+        return Backend("sim", factory, Simulator(factory), owned=False)
+    return Backend("custom", factory, owned=False)
 
 
 def _announce(line: str) -> None:

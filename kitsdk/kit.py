@@ -56,6 +56,7 @@ class Kit:
         self.profile = profile
         self._backend: Backend = select_backend(backend, pin_factory=pin_factory)
         self._devices: dict[str, KitDevice] = {}
+        self._closed = False
         env = BuildEnv(self._backend.pin_factory, self._backend.sim, self.profile)
         try:
             self._devices = build_devices(self.profile, registry, env)
@@ -147,19 +148,23 @@ class Kit:
                 device.stop()
 
     def close(self) -> None:
-        """Stop everything and release the parts; safe to call twice."""
-        if not self._devices:
+        """Stop everything and release the parts; safe to call twice.
+
+        The devices stay in the kit, closed, so using one afterwards raises
+        ``DeviceClosed`` naming it rather than claiming the profile lacks it.
+        """
+        if self._closed:
             return
+        self._closed = True
         self.stop()
         for device in reversed(list(self._devices.values())):
             device.close()
-        self._devices = {}
         self._backend.close()
         safety.release(self)
 
     @property
     def closed(self) -> bool:
-        return not self._devices
+        return self._closed
 
     def _open_devices(self) -> list[KitDevice]:
         return [d for d in self._devices.values() if not d.closed]
@@ -171,5 +176,7 @@ class Kit:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else ("simulated" if self.simulated else "real")
-        return f"<Kit '{self.name}' ({state}): {', '.join(self._devices) or 'no devices'}>"
+        if self.closed:
+            return f"<Kit '{self.name}' (closed): no devices>"
+        state = "simulated" if self.simulated else self._backend.name
+        return f"<Kit '{self.name}' ({state}): {', '.join(self._devices)}>"

@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from .. import safety
 from ..script import run_script
 from .ipc import Channel
+from .sampling import sample
 
 
 class _Tee:
@@ -87,15 +88,12 @@ class Reporter:
     def _sample(self) -> None:
         next_tick = time.monotonic()
         while not self._done.is_set():
-            values = {}
+            values: dict[str, Any] = {}
             for kit in safety.kits():
-                try:
-                    readings = kit.read()
-                except Exception as exc:  # a device closed mid-read: report, keep sampling
-                    self.channel.send("error", source="reporter", message=str(exc)[:500])
-                    continue
-                values.update({device: {ch: r.value for ch, r in channels.items()}
-                               for device, channels in readings.items()})
+                kit_values, errors = sample(kit)
+                values.update(kit_values)
+                for device, error in errors.items():
+                    self.channel.send("error", source=device, message=error[:500])
             if values:
                 self.channel.send("readings", ts=time.time(), values=values)
             next_tick += self.period

@@ -39,6 +39,7 @@ from ..telemetry import (
 from .config import AgentConfig
 from .outbox import Outbox
 from .runner import ScriptRun
+from .sampling import sample
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,9 @@ class Agent:
             if self.run is not None:
                 values, self._child_readings = self._child_readings, None
             elif self.kit is not None:
-                values = {device: {ch: r.value for ch, r in channels.items()}
-                          for device, channels in self.kit.read().items()}
+                values, errors = sample(self.kit)
+                for device, error in errors.items():
+                    self.count_error(f"device {device}", error)
             else:
                 values = None
         if values:

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from gpiozero import CompositeDevice, GPIODevice
+from gpiozero import RGBLED, CompositeDevice, GPIODevice
 from gpiozero.mixins import event
 
 from ..exc import BadValue, DeviceClosed
@@ -102,6 +102,8 @@ class KitDevice:
         self.held = False
         try:
             super().__init__(*args, **kwargs)
+        except BadValue:  # our own check, already naming the device
+            raise
         except ValueError as exc:
             raise BadValue(f"{self.describe()}: {exc}") from exc
 
@@ -156,7 +158,7 @@ class KitDevice:
 
     def close(self) -> None:
         """Release the part. Outputs with ``safe = "off"`` stay driven off, not floating."""
-        if self.is_output and self.safe == "off" and not self.closed:
+        if self.is_output and getattr(self, "safe", "") == "off" and not _half_built(self):
             self.stop()
             _park(self)
         super().close()  # type: ignore[misc]
@@ -212,12 +214,27 @@ def checks_open_first(method: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+def _half_built(device: Any) -> bool:
+    """Closed, or so half-built that gpiozero's ``closed`` cannot even be asked."""
+    try:
+        return bool(device.closed)
+    except AttributeError:  # a constructor failed before gpiozero set up its parts
+        return True
+
+
+def _children(device: Any) -> tuple[Any, ...]:
+    """The gpiozero devices a device is made of (an RGBLED keeps its LEDs in ``_leds``)."""
+    if isinstance(device, CompositeDevice):
+        return tuple(device.all)
+    if isinstance(device, RGBLED):
+        return tuple(device._leds)
+    return ()
+
+
 def _pins(device: Any) -> list[Any]:
     if isinstance(device, GPIODevice):
         return [device.pin] if device.pin is not None else []
-    if isinstance(device, CompositeDevice):
-        return [pin for child in device.all for pin in _pins(child)]
-    return []
+    return [pin for child in _children(device) for pin in _pins(child)]
 
 
 def _park(device: Any) -> None:
@@ -227,10 +244,9 @@ def _park(device: Any) -> None:
     inputs float can twitch. Releasing the reservation and dropping the pin object leaves the
     line driven at the level ``stop()`` just set.
     """
-    if isinstance(device, CompositeDevice):
-        for child in device.all:
-            _park(child)
-    elif isinstance(device, GPIODevice) and getattr(device, "_pin", None) is not None:
+    for child in _children(device):
+        _park(child)
+    if isinstance(device, GPIODevice) and getattr(device, "_pin", None) is not None:
         stop_blink = getattr(device, "_stop_blink", None)
         if stop_blink is not None:
             stop_blink()

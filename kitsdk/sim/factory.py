@@ -48,7 +48,7 @@ class SimFactory(MockFactory):
         # was given, so it asks for the global default, which off a Pi does not exist. A
         # plain SimFactory as that default satisfies it; the bus's pins still come from us.
         if Device.pin_factory is None:
-            Device.pin_factory = SimFactory()
+            Device.pin_factory = SimFactory(trace=os.devnull)
         return super().spi(**spi_args)
 
     def journal(self, pin: str, **change: Any) -> None:

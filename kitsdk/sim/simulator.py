@@ -65,8 +65,10 @@ class Simulator:
             )
         self._adcs[key].channels[channel] = level
 
-    def close(self) -> None:
+    def close(self, *, close_factory: bool = True) -> None:
+        """Detach the simulated parts; close the factory unless it was lent to the kit."""
         for adc in self._adcs.values():
             adc.close()
         self._adcs.clear()
-        self.factory.close()
+        if close_factory:
+            self.factory.close()

@@ -652,9 +652,6 @@ def test_a_device_built_by_hand_without_a_name_is_named_after_its_class(
         assert speaker.describe() == "TonalBuzzer 'tonalbuzzer'"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py KitDevice.__init__): a ValueError that is already a "
-    "BadValue naming the device is wrapped again, so the name is said twice"))
 def test_a_bad_constructor_value_names_the_device_once(factory: SimFactory) -> None:
     with pytest.raises(BadValue) as info:
         Servo(12, initial_value=3.0, name="arm", pin_factory=factory)
@@ -666,11 +663,6 @@ def test_a_bad_constructor_value_names_the_device_once(factory: SimFactory) -> N
     lambda f: Servo(16, min_pulse_width=0.003, max_pulse_width=0.001, name="arm",
                     pin_factory=f),
 ], ids=["angular-servo-angle", "servo-pulses"])
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py KitDevice.close): when a composite part fails in its "
-    "constructor, gpiozero's __del__ calls close() on the half-built object and "
-    "'self.closed' raises AttributeError ('no such attribute closed'), printed as "
-    "'Exception ignored' at garbage collection"))
 def test_a_half_built_device_is_cleaned_up_quietly(
         factory: SimFactory, monkeypatch: pytest.MonkeyPatch,
         make: Callable[[SimFactory], object]) -> None:

@@ -272,10 +272,6 @@ def test_close_releases_safe_float_outputs(make_kit: Callable[..., Kit], tmp_pat
         ("input", 0), ("input", 0), ("input", 0), ("output", 0)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/devices/base.py _park/_pins): an RGBLED is neither a GPIODevice nor a "
-    "CompositeDevice, so close() does not park its three LEDs and gpiozero floats them, "
-    "whatever safe = 'off' says"))
 def test_close_leaves_the_rgb_led_driven_off(make_kit: Callable[..., Kit]) -> None:
     kit = make_kit("starter")
     pins = [kit.sim.pin(name) for name in ("GPIO13", "GPIO6", "GPIO5")]
@@ -296,10 +292,6 @@ def test_close_closes_every_device_and_twice_is_fine(make_kit: Callable[..., Kit
         devices[0].on()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (kitsdk/kit.py Kit.close/__getattr__): close() empties the device table, so "
-    "kit.red afterwards says \"no device 'red' in profile 'starter'\" with an empty list of "
-    "devices instead of raising DeviceClosed"))
 def test_a_device_of_a_closed_kit_says_the_kit_is_closed(make_kit: Callable[..., Kit]) -> None:
     kit = make_kit("starter")
     kit.close()
