@@ -10,11 +10,11 @@ from __future__ import annotations
 import gc
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 
 from kitsdk import BadValue, DeviceClosed, DeviceFailed, Kit, Reading
 from kitsdk.devices import (
@@ -70,14 +70,6 @@ channel = 3
 ADC_STEP = 1 / 1023
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
-    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still not {what or 'true'} after {timeout} s")
-        pause.wait(0.005)
 
 
 def states(kit: Kit, pin: str) -> list[float]:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import wait_until
 
 from kitsdk.agent.runner import ScriptRun
 
@@ -34,14 +35,6 @@ def journal(trace: Path, pin: str) -> list[dict[str, Any]]:
     return [e for e in map(json.loads, trace.read_text().splitlines()) if e["pin"] == pin]
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll ``predicate`` until it holds; fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    tick = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate}")
-        tick.wait(0.01)
 
 
 class Watch:

@@ -7,12 +7,11 @@ import math
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from helpers import wait_until
 
 from kitsdk import BadValue, Kit, UnknownDevice
 from kitsdk.sim import SimFactory, Simulator, SimWorld, constant, recorded, sine, steps
@@ -20,14 +19,6 @@ from kitsdk.sim import SimFactory, Simulator, SimWorld, constant, recorded, sine
 ADC_STEP = 1 / 1023
 
 
-def wait_until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
-    """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"still not {what or 'true'} after {timeout} s")
-        pause.wait(0.005)
 
 
 @pytest.fixture
