@@ -15,6 +15,9 @@ the outbox to paho. The *command* thread (``link_commands.CommandWorker``) reads
 commands, so a slow command never delays the broker's acks, which the network thread turns
 into ``outbox.ack``. ``status``, ``on_command`` and ``on_connection`` are called with no lock
 of the link held; ``on_connection`` runs on the network thread and must return quickly.
+The link counts as connected once the broker has confirmed the command subscription (SUBACK),
+so a command sent after ``wait_connected()`` is never lost to a subscription still on its way;
+telemetry starts flowing at CONNACK.
 
 **MQTT 5, persistent session.** ``clean_start=False`` with a session expiry of an hour:
 commands sent while the kit is away are queued by the broker and delivered on reconnect (the
@@ -144,6 +147,8 @@ class LabLink:
         self._lifecycle = threading.Lock()
         self._started = self._stopped = False
         self._unreachable = False  # said so since the last connect
+        self._up = False  # connected and subscribed: the teacher can reach the kit
+        self._subscription: int | None = None  # the SUBSCRIBE whose SUBACK makes it up
         self._will_delay = will_delay(config.keepalive)
         if 1.5 * config.keepalive > OFFLINE_WITHIN:
             log.warning("keepalive %s s: the lab sees a vanished kit offline only after %.0f s",
@@ -213,6 +218,8 @@ class LabLink:
         self._client.disconnect()
         self._client.loop_stop()
         self._flight.set_connected(False)
+        with self._state:
+            self._up = False
         self._commands.stop(timeout)
 
     def __enter__(self) -> LabLink:
@@ -227,8 +234,9 @@ class LabLink:
 
     @property
     def connected(self) -> bool:
+        """Connected and subscribed to commands, so the teacher can reach the kit."""
         with self._state:
-            return self._flight.connected
+            return self._up
 
     @property
     def session(self) -> str:
@@ -245,7 +253,7 @@ class LabLink:
     def wait_connected(self, timeout: float | None = None) -> bool:
         """Block until connected (True) or until ``timeout`` passes (False)."""
         with self._state:
-            return self._state.wait_for(lambda: self._flight.connected, timeout)
+            return self._state.wait_for(lambda: self._up, timeout)
 
     def __repr__(self) -> str:
         state = "connected" if self.connected else "disconnected"
@@ -394,18 +402,17 @@ class LabLink:
             self._outbox.requeue_inflight()
             # Retain as published: a retained command is refused also when it arrives live.
             options = SubscribeOptions(qos=QOS, retainAsPublished=True)
-            client.subscribe([(topic, options)
-                              for topic in kit_filters(self.config.lab, self.config.kit)])
+            _, self._subscription = client.subscribe(
+                [(topic, options) for topic in kit_filters(self.config.lab, self.config.kit)])
             if online is not None:
                 self._publish(self._topics[Kind.STATUS], online, retain=True)
             for sent in unconfirmed:
                 if sent.ack is not None:
                     self._publish(sent.topic, sent.ack, ack=sent.ack)
-            self._flight.set_connected(True)
+            self._flight.set_connected(True)  # the sender may go; commands wait for SUBACK
         self._unreachable = False
         log.info("lab link: connected to %s, session %s%s", self.config.broker, session,
                  "" if flags.session_present else " (a new broker session)")
-        self._tell_connection(True)
 
     def _on_connect_fail(self, client: Client, userdata: Any) -> None:
         if not self._unreachable:  # once per outage, not once per attempt
@@ -414,7 +421,10 @@ class LabLink:
 
     def _on_disconnect(self, client: Client, userdata: Any, flags: DisconnectFlags,
                        reason: ReasonCode, properties: Properties | None) -> None:
-        if self._flight.set_connected(False) and not self._stopping.is_set():
+        self._flight.set_connected(False)
+        with self._state:
+            was_up, self._up = self._up, False
+        if was_up and not self._stopping.is_set():
             log.warning("lab link: lost %s (%s); reconnecting", self.config.broker, reason)
             self._tell_connection(False)
 
@@ -430,6 +440,11 @@ class LabLink:
             if reason.is_failure:
                 self._count("subscribe", f"the broker refused a command subscription ({reason}):"
                                          " this kit will not hear the teacher")
+        if mid == self._subscription:
+            with self._state:
+                self._up = True
+                self._state.notify_all()
+            self._tell_connection(True)
 
     def _on_message(self, client: Client, userdata: Any, message: MQTTMessage) -> None:
         self._commands.submit(message.topic, bytes(message.payload), message.retain)

@@ -88,12 +88,11 @@ class InFlight:
             self.limit = max(1, min(self.window, receive_maximum - HEADROOM))
             return unconfirmed
 
-    def set_connected(self, connected: bool) -> bool:
-        """Record the connection's state; return the previous one."""
+    def set_connected(self, connected: bool) -> None:
+        """Record whether the sender has a connection to send on."""
         with self.cond:
-            was, self.connected = self.connected, connected
+            self.connected = connected
             self.cond.notify_all()
-            return was
 
     def room(self) -> int:
         """How many more outbox entries may go out now (0 when disconnected)."""
