@@ -180,10 +180,16 @@ class FakeKit:
         self.release = threading.Event()
         self.release.set()
         self.connections: list[bool] = []
+        self.connection_gate = threading.Event()
+        self.connection_gate.set()
 
     def status(self) -> Status:
         return Status(state=self.state, session="0a0a0a0a0a0a", profile="starter",  # type: ignore[arg-type]
                       sdk="0.1.0", channels={"distance": {"cm": "cm"}})
+
+    def connection(self, up: bool) -> None:
+        self.connections.append(up)
+        assert self.connection_gate.wait(WAIT)
 
     def obey(self, cmd: Command) -> CommandAck:
         self.commands.append((cmd, threading.current_thread().name))
@@ -209,7 +215,7 @@ def make_link(mosquitto: Any, outbox: Outbox, kit: FakeKit) -> Iterator[Callable
     def make(**options: Any) -> LabLink:
         config = AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT)
         link = LabLink(config, outbox, status=kit.status, on_command=kit.obey,
-                       on_connection=kit.connections.append, reconnect_delays=(1, 1), **options)
+                       on_connection=kit.connection, reconnect_delays=(1, 1), **options)
         links.append(link)
         link.start()
         assert link.wait_connected(WAIT)
@@ -269,11 +275,13 @@ def test_status_is_retained_online_then_changes_then_offline_on_stop(
 def test_commands_are_obeyed_off_the_network_thread_and_acknowledged(
         mosquitto: Any, mqtt_subscriber: Callable[..., Any], make_link: Callable[..., LabLink],
         kit: FakeKit) -> None:
-    make_link()
     lab = mqtt_subscriber(mosquitto.url, [ACK])
+    kit.connection_gate.clear()  # on_connection(True) holds up paho's network thread
+    make_link()  # a new broker session, so only the link's SUBSCRIBE brings commands
     own, everyone = command("lock", message="eyes on the board"), command("stop")
-    lab.publish(CMD, encode(own))
+    lab.publish(CMD, encode(own))  # the broker has them: connected means subscribed
     lab.publish(ALL, encode(everyone))
+    kit.connection_gate.set()
     assert lab.wait_for(lambda got: len(got) == 2)
     acks = [decode(ACK, m.payload) for m in lab.on(ACK)]
     assert [(a.id, a.outcome, a.message) for a in acks] == [  # type: ignore[union-attr]
