@@ -13,6 +13,7 @@ guards the hand-over of the pins.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -156,7 +157,7 @@ class Agent:
             script = Path(script)
             try:
                 self.run = ScriptRun(
-                    script, args, cwd=cwd, env=env, rate=self.config.rate,
+                    script, args, cwd=cwd, env=self._child_env(env), rate=self.config.rate,
                     on_message=self._from_child,
                     on_exit=lambda code: self._script_ended(script, code, on_exit),
                     **({"stdio": stdio} if stdio is not None else {}),
@@ -167,6 +168,15 @@ class Agent:
         self.emit("script.started", script=script.name)
         self.link.publish_status()
         return None
+
+    def _child_env(self, env: Mapping[str, str] | None) -> dict[str, str]:
+        """The script's environment: ``Kit()`` in it builds this kit, on this backend."""
+        child = dict(os.environ if env is None else env)
+        if self.config.profile:
+            child["KITSDK_PROFILE"] = self.config.profile
+        if self.backend:
+            child["KITSDK_BACKEND"] = self.backend
+        return child
 
     def _from_child(self, message: dict[str, Any]) -> None:
         kind = message["type"]

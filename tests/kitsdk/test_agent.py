@@ -1,0 +1,238 @@
+"""The kit agent end to end: a simulated kit, a real private Mosquitto, a lab-side client.
+
+Motor pins are watched through the simulator's journal (``KITSDK_SIM_TRACE``): the pins of
+a real kit outlive the process that drove them, and so does the journal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import wait_until
+
+from kitsdk.agent.config import AgentConfig
+from kitsdk.agent.control import ControlServer
+from kitsdk.agent.supervisor import Agent
+from kitsdk.telemetry import Command, CommandAck, Event, Status, Telemetry, decode, encode
+
+LAB, KIT = "lab", "kit-1"
+ROOT = f"kitsdk/v1/{LAB}/{KIT}"
+LEFT_FORWARD = "GPIO10"  # the rover's left motor, forward input
+
+DRIVE = """
+import signal, time
+from kitsdk import Kit
+kit = Kit("rover")
+kit.drive.forward(0.9)
+print("driving", flush=True)
+"""
+
+
+def decoded(subscriber: Any, kind: str) -> list[Any]:
+    return [decode(m.topic, m.payload) for m in subscriber.on(f"{ROOT}/{kind}")]
+
+
+def journal(trace: Path, pin: str) -> list[dict[str, Any]]:
+    if not trace.exists():
+        return []
+    return [e for e in map(json.loads, trace.read_text().splitlines()) if e["pin"] == pin]
+
+
+class Lab:
+    """The lab's side: a subscriber to everything of the kit, and a command sender."""
+
+    def __init__(self, subscriber: Any) -> None:
+        self.sub = subscriber
+
+    def command(self, name: str, kit: str = KIT, **args: Any) -> Command:
+        command = Command(name=name, issuer="teacher", args=args)
+        self.sub.publish(f"kitsdk/v1/{LAB}/{kit}/cmd", encode(command))
+        return command
+
+    def ack(self, command: Command, timeout: float = 10.0) -> CommandAck:
+        def answered(_: object) -> bool:
+            return any(a.id == command.id for a in decoded(self.sub, "cmd/ack"))
+
+        assert self.sub.wait_for(answered, timeout), f"no ack for {command.name}"
+        return next(a for a in decoded(self.sub, "cmd/ack") if a.id == command.id)
+
+    def events(self, kind: str) -> list[Event]:
+        return [e for e in decoded(self.sub, "event") if e.kind == kind]
+
+    def latest_status(self) -> Status:
+        return decoded(self.sub, "status")[-1]
+
+
+@pytest.fixture
+def agent_factory(tmp_path: Path, mosquitto: Any) -> Iterator[Callable[..., Agent]]:
+    agents: list[tuple[Agent, threading.Thread]] = []
+
+    def make(**changes: Any) -> Agent:
+        config = AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT, profile="rover",
+                             rate=20, outbox=str(tmp_path / f"outbox{len(agents)}.db"),
+                             control_socket=str(tmp_path / "agent.sock"), **changes)
+        agent = Agent(config, backend="sim")
+        thread = threading.Thread(target=agent.serve, daemon=True)
+        thread.start()
+        agents.append((agent, thread))
+        assert agent.link.wait_connected(10)
+        return agent
+
+    yield make
+    for agent, thread in agents:
+        agent.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def lab(mosquitto: Any, mqtt_subscriber: Any) -> Lab:
+    return Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
+
+
+def start_script(agent: Agent, tmp_path: Path, body: str) -> Path:
+    """Run DRIVE + body under the agent; return its pin journal once it drives."""
+    script = tmp_path / "student.py"
+    script.write_text(DRIVE + body)
+    trace = tmp_path / "trace.jsonl"
+    env = {**os.environ, "KITSDK_BACKEND": "sim", "KITSDK_SIM_TRACE": str(trace)}
+    assert agent.start_script(script, env=env) is None
+    wait_until(lambda: agent.run is not None and "driving" in agent.run.tail, 10, "driving")
+    return trace
+
+
+def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> None:
+    agent = agent_factory()
+    assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 5)
+    status = lab.latest_status()
+    assert (status.state, status.profile) == ("online", "rover")
+    assert status.channels["distance"] == {"distance": "m"}
+    telemetry: list[Telemetry] = decoded(lab.sub, "telemetry")
+    seqs = [t.seq for t in telemetry]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert telemetry[-1].values["drive"] == {"left": 0.0, "right": 0.0}
+    assert not telemetry[-1].historical
+    agent.kit.sim.set("distance", 0.3)  # type: ignore[union-attr]
+    assert lab.sub.wait_for(lambda _: decoded(lab.sub, "telemetry")[-1]
+                            .values["distance"]["distance"] == pytest.approx(0.3))
+
+
+def test_every_command_is_acknowledged(agent_factory: Any, lab: Lab) -> None:
+    agent_factory()
+    for name, args in [("stop", {}), ("identify", {"seconds": 1.0}), ("reset", {}),
+                       ("unlock", {})]:
+        assert lab.ack(lab.command(name, **args)).outcome == "ok", name
+    snapshot = lab.ack(lab.command("snapshot"))
+    assert snapshot.outcome == "ok"
+    assert snapshot.thumbnail is not None and snapshot.thumbnail.startswith(b"\xff\xd8")
+    everyone = lab.command("stop", kit="_all")
+    assert lab.ack(everyone).outcome == "ok"
+
+
+def test_a_locked_kit_refuses_scripts_until_unlocked(agent_factory: Any, lab: Lab,
+                                                     tmp_path: Path) -> None:
+    agent = agent_factory()
+    assert lab.ack(lab.command("lock", message="eyes on the board")).outcome == "ok"
+    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
+    script = tmp_path / "hello.py"
+    script.write_text("print('hello')\n")
+    assert agent.start_script(script) == "the kit is locked by the teacher: eyes on the board"
+    assert lab.ack(lab.command("unlock")).outcome == "ok"
+    assert agent.start_script(script) is None
+    assert lab.sub.wait_for(lambda _: lab.events("script.finished"))
+    finished = lab.events("script.finished")[0]
+    assert finished.data == {"script": "hello.py", "code": 0, "output": ["hello"]}
+
+
+def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
+        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agent_factory()
+    trace = start_script(agent, tmp_path, "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                          "while True: pass\n")
+    assert journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9
+    sent = time.time()
+    command = lab.command("reset")
+    assert lab.ack(command).outcome == "ok"
+    stopped = journal(trace, LEFT_FORWARD)[-1]
+    assert stopped["state"] == 0
+    assert stopped["t"] - sent < 0.5, f"motor stopped {stopped['t'] - sent:.3f} s after reset"
+    crashed = lab.events("script.crashed")
+    assert lab.sub.wait_for(lambda _: lab.events("script.crashed"))
+    crashed = lab.events("script.crashed")[0]
+    assert crashed.data["script"] == "student.py"
+    assert agent.kit is not None  # the agent owns the pins again
+
+
+def test_losing_the_lab_stops_the_motors_after_the_grace(
+        agent_factory: Any, mosquitto: Any, tmp_path: Path) -> None:
+    agent = agent_factory(lab_lost_grace=0.5)
+    trace = start_script(agent, tmp_path, "while True:\n    kit.drive.forward(0.9)\n"
+                                          "    time.sleep(0.005)\n")
+    lost = time.time()
+    mosquitto.stop(kill=True)
+    wait_until(lambda: journal(trace, LEFT_FORWARD)[-1]["state"] == 0, 10, "motors stopped")
+    stopped = journal(trace, LEFT_FORWARD)[-1]["t"]
+    assert 0.5 <= stopped - lost < 2.0, f"stopped {stopped - lost:.2f} s after the loss"
+    assert agent.run is not None and agent.run.process.poll() is None  # the script goes on
+    wait_until(lambda: any("lab link was lost" in line for line in agent.run.tail), 5)
+    mosquitto.start()
+    assert agent.link.wait_connected(15)
+    wait_until(lambda: journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9, 10, "motors again")
+
+
+def test_kit_run_hands_the_script_to_the_agent(agent_factory: Any, lab: Lab,
+                                               tmp_path: Path) -> None:
+    agent = agent_factory()
+    control = ControlServer(agent, agent.config.control_socket)
+    try:
+        script = tmp_path / "greet.py"
+        script.write_text("import sys\nfrom kitsdk import Kit\nkit = Kit()\n"
+                          "print('hello from', kit.name, sys.argv[1:])\nsys.exit(3)\n")
+        result = subprocess.run(
+            [sys.executable, "-m", "kitsdk.cli", "run", str(script), "a", "b"],
+            capture_output=True, text=True, timeout=60,
+            env={**os.environ, "KITSDK_AGENT_SOCKET": agent.config.control_socket})
+    finally:
+        control.close()
+    assert result.returncode == 3, result.stderr
+    assert result.stdout == "hello from rover ['a', 'b']\n"  # the agent's kit, not a default
+    assert lab.sub.wait_for(lambda _: lab.events("script.crashed"))
+    assert lab.events("script.started")[0].data == {"script": "greet.py"}
+
+
+AGENT_PROCESS = [sys.executable, "-m", "kitsdk.cli", "agent", "--sim", "--lab", LAB,
+                 "--kit", KIT, "--profile", "starter"]
+
+
+def test_a_killed_agent_goes_offline_by_its_last_will(mosquitto: Any, lab: Lab,
+                                                      tmp_path: Path) -> None:
+    with subprocess.Popen([*AGENT_PROCESS, "--broker", mosquitto.url],
+                          env={**os.environ, "HOME": str(tmp_path)},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        assert lab.sub.wait_for(lambda _: decoded(lab.sub, "status")
+                                and lab.latest_status().state == "online", 20)
+        online = lab.latest_status()
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "offline", 15)
+    assert lab.latest_status().session == online.session
+
+
+def test_sigterm_stops_the_agent_cleanly(mosquitto: Any, lab: Lab, tmp_path: Path) -> None:
+    with subprocess.Popen([*AGENT_PROCESS, "--broker", mosquitto.url],
+                          env={**os.environ, "HOME": str(tmp_path)},
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as process:
+        assert lab.sub.wait_for(lambda _: decoded(lab.sub, "status")
+                                and lab.latest_status().state == "online", 20)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    assert lab.latest_status().state == "offline"
