@@ -6,14 +6,14 @@ kit of the default profile, so a plain gpiozero script sees the same simulated p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .exc import DeviceFailed, KitError, NoProfile
 
 if TYPE_CHECKING:
     from .devices.base import KitDevice
-    from .profile import Profile
+    from .profile import DeviceSpec, Profile
     from .registry import Registry
 
 
@@ -34,10 +34,11 @@ def build_devices(profile: Profile, registry: Registry, env: BuildEnv) -> dict[s
     try:
         for spec in profile.devices.values():
             driver = registry.get(spec.driver, device=spec.name, source=profile.source)
-            if env.sim is not None:
-                driver.simulate(spec, env)
+            placed = _placed(spec, env)
+            if placed.sim is not None:
+                driver.simulate(spec, placed)
             try:
-                env.devices[spec.name] = driver.from_profile(spec, env)
+                env.devices[spec.name] = driver.from_profile(spec, placed)
             except KitError:
                 raise
             except Exception as exc:  # a part that would not start: name it, keep the cause
@@ -53,12 +54,23 @@ def build_devices(profile: Profile, registry: Registry, env: BuildEnv) -> dict[s
     return env.devices
 
 
+def _placed(spec: DeviceSpec, env: BuildEnv) -> BuildEnv:
+    """The env a device is built in: a part on a board (``board = "arduino"``) gets the
+    board's gpiozero pin factory and, simulated, the board's emulated inputs as its ``sim``."""
+    if spec.board is None:
+        return env
+    board: Any = env.devices[spec.board]  # a board device (kitsdk.boards), built above it
+    sim = None if env.sim is None else board.simulator(env.sim)
+    return replace(env, pin_factory=board.pin_factory, sim=sim)
+
+
 def simulated_pin_factory() -> Any:
     """A simulated kit's pin factory for plain gpiozero scripts.
 
     The profile comes from the usual places (``$KITSDK_PROFILE``, then the config files);
-    its sensors behave as in ``Kit()``, with their default simulated values. With no
-    profile it is a plain simulated factory with PWM on every pin.
+    its sensors behave as in ``Kit()``, with their default simulated values (parts on a
+    board are left out: no board is built). With no profile it is a plain simulated factory
+    with PWM on every pin.
     """
     from .profile import load_profile
     from .registry import default_registry
@@ -72,5 +84,6 @@ def simulated_pin_factory() -> Any:
     registry = default_registry()
     env = BuildEnv(sim.factory, sim, profile)
     for spec in profile.devices.values():
-        registry.get(spec.driver, device=spec.name, source=profile.source).simulate(spec, env)
+        if spec.board is None:
+            registry.get(spec.driver, device=spec.name, source=profile.source).simulate(spec, env)
     return sim.factory

@@ -11,8 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-#: The kind of an option whose value is a pin name or number ("GPIO17", 17, "BOARD11").
+#: The kind of an option whose value is a pin name or number ("GPIO17", 17, "BOARD11"). With
+#: ``board = "NAME"`` in the device's table, a pin of that board instead ("D9", "A0", "GP15").
 PIN: Final = "pin"
+#: The kind of an option whose value is an analog input of a board ("A0"): the Pi has none.
+ANALOG_PIN: Final = "analog pin"
+#: The kind of an option whose value is a list of a board's analog inputs (["A0", "A1"]).
+ANALOG_PINS: Final = "analog pins"
+#: The pin kinds, in words for error messages.
+_PIN_WORDS: Final = {
+    PIN: 'a pin such as 17 or "GPIO17"',
+    ANALOG_PIN: 'an analog pin of a board, such as "A0"',
+    ANALOG_PINS: 'a list of a board\'s analog pins, such as ["A0", "A1"]',
+}
 
 
 class _Required:
@@ -28,8 +39,9 @@ REQUIRED: Final = _Required()
 class Option:
     """One profile key of a driver.
 
-    ``kind`` is ``PIN``, a builtin type (``int``, ``float``, ``bool``, ``str``) or a driver
-    class whose own options describe a sub-table (a drive base's ``left`` motor).
+    ``kind`` is a pin kind (``PIN``, ``ANALOG_PIN``, ``ANALOG_PINS``), a builtin type (``int``,
+    ``float``, ``bool``, ``str``) or a driver class whose own options describe a sub-table (a
+    drive base's ``left`` motor).
     """
 
     kind: Any
@@ -47,8 +59,8 @@ class Option:
         """The expected value in words, for error messages."""
         if self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
-        if self.kind == PIN:
-            return "a pin such as 17 or \"GPIO17\""
+        if self.kind in _PIN_WORDS:
+            return _PIN_WORDS[self.kind]
         if isinstance(self.kind, type) and hasattr(self.kind, "options"):
             return f"a table of {self.kind.__name__} settings"
         name = {int: "a whole number", float: "a number", bool: "true or false", str: "text"}

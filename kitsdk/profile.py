@@ -27,9 +27,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import boards
 from .exc import BadPin, BadProfile, NoProfile, PinConflict
-from .options import PIN, REQUIRED, SAFE_OPTION, Option
-from .pins import HeaderPin, header_pin, valid_pins
+from .options import ANALOG_PIN, ANALOG_PINS, PIN, REQUIRED, SAFE_OPTION, Option
+from .pins import PinSpace, WiredPin
 from .registry import Registry, default_registry
 
 if TYPE_CHECKING:
@@ -55,9 +56,11 @@ class DeviceSpec:
     driver: str
     options: Mapping[str, Any]
     #: Pins this device alone may use, by role ("pin", "left.forward").
-    pins: Mapping[str, HeaderPin] = field(default_factory=dict)
+    pins: Mapping[str, WiredPin] = field(default_factory=dict)
     #: Bus pins it may share with other devices on the same bus (SPI clock ...).
-    bus_pins: Mapping[str, HeaderPin] = field(default_factory=dict)
+    bus_pins: Mapping[str, WiredPin] = field(default_factory=dict)
+    #: The board device whose pins it uses (``board = "arduino"``), or None for the Pi's.
+    board: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class Profile:
     source: str
     devices: Mapping[str, DeviceSpec]
 
-    def wiring(self) -> list[tuple[str, str, str, HeaderPin]]:
+    def wiring(self) -> list[tuple[str, str, str, WiredPin]]:
         """Rows of (device, driver, role, pin), for ``kit check`` and ``kit info``."""
         return [
             (spec.name, spec.driver, role, pin)
@@ -107,8 +110,9 @@ def parse_profile(text: str, source: str, *, registry: Registry | None = None) -
     if not devices_table:
         raise BadProfile("the profile has no [devices.NAME] tables", source=source,
                          hint='add one, e.g. [devices.red] with driver = "led" and pin = 17')
-    devices = {name: _device(name, table, source, registry)
-               for name, table in devices_table.items()}
+    devices: dict[str, DeviceSpec] = {}
+    for name, table in devices_table.items():  # in order: a board comes before its parts
+        devices[name] = _device(name, table, source, registry, devices)
     _check_pin_conflicts(devices.values(), source)
     return Profile(
         name=str(kit.get("name", Path(source).stem if source.endswith(".toml") else source)),
@@ -180,7 +184,8 @@ def _no_unknown_keys(table: Mapping[str, Any], known: set[str], *, source: str, 
                              device=device, key=prefix + key, hint=hint)
 
 
-def _device(name: str, table: Any, source: str, registry: Registry) -> DeviceSpec:
+def _device(name: str, table: Any, source: str, registry: Registry,
+            above: Mapping[str, DeviceSpec]) -> DeviceSpec:
     if not _DEVICE_NAME.fullmatch(name) or name in RESERVED:
         why = "is a word kitsdk uses itself" if name in RESERVED else \
             "must start with a lowercase letter and use only a-z, 0-9 and _"
@@ -194,28 +199,36 @@ def _device(name: str, table: Any, source: str, registry: Registry) -> DeviceSpe
         raise BadProfile(f"expected the driver's name as text, got {table['driver']!r}",
                          source=source, device=name, key="driver")
     driver = registry.get(table["driver"], device=name, source=source)
-    options, pins = _options(driver, {k: v for k, v in table.items() if k != "driver"},
-                             source=source, device=name, prefix="")
-    bus = {role: _pin(value, source, name, role)
+    own = {k: v for k, v in table.items() if k != "driver"}
+    board, space_of = boards.placement(name, driver, own, above, registry, source)
+    if board is not None:
+        del own["board"]
+    options, pins = _options(driver, own, space_of=space_of, source=source, device=name,
+                             prefix="")
+    bus = {role: _pin(value, space_of(options), source, name, role)
            for role, value in driver.bus_pins(options).items()}
-    return DeviceSpec(name, table["driver"], options, pins, bus)
+    return DeviceSpec(name, table["driver"], options, pins, bus, board)
 
 
 def _known_options(driver: type[KitDevice]) -> dict[str, Option]:
     return {**driver.options, "safe": SAFE_OPTION} if driver.is_output else dict(driver.options)
 
 
-def _options(driver: type[KitDevice], table: Mapping[str, Any], *, source: str, device: str,
-             prefix: str) -> tuple[dict[str, Any], dict[str, HeaderPin]]:
+def _options(driver: type[KitDevice], table: Mapping[str, Any], *, space_of: boards.SpaceOf,
+             source: str, device: str, prefix: str) -> tuple[dict[str, Any], dict[str, WiredPin]]:
+    """Check ``table`` against the driver's options; pins are looked up in
+    ``space_of(options checked so far)``."""
     known = _known_options(driver)
     _no_unknown_keys(table, set(known), source=source, what="key",
                      owner=f" for driver '{driver.__name__}'", device=device, prefix=prefix)
     options: dict[str, Any] = {}
-    pins: dict[str, HeaderPin] = {}
+    pins: dict[str, WiredPin] = {}
     for key, option in known.items():
         where = prefix + key
-        if key not in table and option.kind == PIN and option.default not in (None, REQUIRED):
-            pins[where] = _pin(option.default, source, device, where)
+        analog = option.kind == ANALOG_PIN
+        if (key not in table and option.kind in (PIN, ANALOG_PIN)
+                and option.default not in (None, REQUIRED)):
+            pins[where] = _pin(option.default, space_of(options), source, device, where, analog)
         if key not in table:
             if option.required:
                 raise BadProfile(f"missing key '{key}': expected {option.describe()}",
@@ -223,14 +236,21 @@ def _options(driver: type[KitDevice], table: Mapping[str, Any], *, source: str, 
                                  hint=option.help or f"add {key} = ... to [devices.{device}]")
             continue
         value = table[key]
-        if option.kind == PIN:
-            pin = _pin(value, source, device, where)
+        if option.kind in (PIN, ANALOG_PIN):
+            pin = _pin(value, space_of(options), source, device, where, analog)
             pins[where] = pin
-            options[key] = pin.name
+            options[key] = pin.local
+        elif option.kind == ANALOG_PINS:  # read, not owned: another device may use them too
+            if not isinstance(value, list):
+                raise BadProfile(f"expected {option.describe()}, got {value!r}", source=source,
+                                 device=device, key=where, hint=option.help)
+            space = space_of(options)
+            options[key] = tuple(_pin(v, space, source, device, f"{where}[{i}]", True).local
+                                 for i, v in enumerate(value))
         elif isinstance(option.kind, type) and hasattr(option.kind, "options"):
             sub = _table(value, source=source, key=where, device=device)
-            options[key], sub_pins = _options(option.kind, sub, source=source, device=device,
-                                              prefix=where + ".")
+            options[key], sub_pins = _options(option.kind, sub, space_of=space_of,
+                                              source=source, device=device, prefix=where + ".")
             pins.update(sub_pins)
         else:
             options[key] = _value(value, option, source=source, device=device, key=where)
@@ -256,15 +276,12 @@ def _value(value: Any, option: Option, *, source: str, device: str, key: str) ->
     return float(value) if kind is float else value
 
 
-def _pin(value: Any, source: str, device: str, key: str) -> HeaderPin:
-    pin = header_pin(value)
+def _pin(value: Any, space: PinSpace, source: str, device: str, key: str,
+         analog: bool = False) -> WiredPin:
+    pin = space.pin(value, analog=analog)
     if pin is None:
-        raise BadPin(
-            f"the Raspberry Pi has no GPIO pin {value!r}; valid pins are "
-            + ", ".join(valid_pins()),
-            source=source, device=device, key=key,
-            hint="use the GPIO (BCM) number printed on your pinout card, e.g. 17 or \"GPIO17\"",
-        )
+        message, hint = space.unknown(value, analog=analog)
+        raise BadPin(message, source=source, device=device, key=key, hint=hint)
     return pin
 
 
@@ -283,9 +300,9 @@ def _check_pin_conflicts(devices: Any, source: str) -> None:
             bus_owner.setdefault(pin.name, (spec.name, role))
 
 
-def _conflict(pin: HeaderPin, this: tuple[str, str], other: tuple[str, str], source: str) -> None:
+def _conflict(pin: WiredPin, this: tuple[str, str], other: tuple[str, str], source: str) -> None:
     raise PinConflict(
-        f"{pin.name} (header pin {pin.physical}) is used twice: by device '{other[0]}' "
+        f"{pin.describe()} is used twice: by device '{other[0]}' "
         f"({other[1]}) and by device '{this[0]}' ({this[1]})",
         source=source, device=this[0], key=this[1],
         hint="move one of them to a free pin; 'kit check' prints the wiring table",

@@ -1,8 +1,9 @@
 """A Firmata board in software, for tests and for simulation.
 
-`Emulator` behaves like StandardFirmata 2.5 on an Uno (or a Nano or a Mega) and has a control
-API for the world around the board: set an analog input, drive a digital input, read what the
-host did to an output, a PWM duty or a servo angle. Serve it where a real board would be::
+`Emulator` behaves like StandardFirmata 2.5 on an Uno (or a Nano, a Mega or a Pico; `BOARDS` by
+name) and has a control API for the world around the board: set an analog input, drive a digital
+input, read what the host did to an output, a PWM duty or a servo angle. Serve it where a real
+board would be::
 
     emulator = Emulator(board=UNO)
     with serve_pty(emulator) as port:          # a serial port path (Linux, macOS)
@@ -15,7 +16,7 @@ host did to an output, a PWM duty or a servo angle. Serve it where a real board 
 `BoardCore` is the same board without threads or clocks, for protocol tests.
 """
 
-from .boards import MEGA, NANO, UNO, BoardSpec
+from .boards import BOARDS, MEGA, NANO, PICO, UNO, BoardSpec
 from .core import AnalogSource, BoardCore, BoardStats
 from .emulator import Emulator
 from .i2c import I2CDevice, RegisterDevice
@@ -23,8 +24,10 @@ from .inprocess import InProcessServer, serve_url
 from .server import EmulatorServer, PtyServer, SocketServer, serve_pty, serve_socket
 
 __all__ = [
+    "BOARDS",
     "MEGA",
     "NANO",
+    "PICO",
     "UNO",
     "AnalogSource",
     "BoardCore",

@@ -17,11 +17,9 @@ import json
 import sys
 from collections.abc import Callable
 
-from .boards import MEGA, NANO, UNO
+from .boards import BOARDS
 from .emulator import Emulator
 from .server import EmulatorServer, serve_pty, serve_socket
-
-BOARDS = {"uno": UNO, "nano": NANO, "mega": MEGA}
 
 
 def _counter() -> Callable[[float], int]:

@@ -102,3 +102,20 @@ MEGA = BoardSpec(
     i2c_pins=frozenset({20, 21}),
     max_servos=48,
 )
+
+#: Raspberry Pi Pico (RP2040) with Firmata: GP0-GP22 and the LED on GP25, ADC0-ADC2 on GP26-GP28
+#: (A0-A2), PWM on every GPIO, I2C (Wire) on GP4/GP5. It has native USB, so opening the port
+#: does not reset it (``Emulator(PICO, reset_on_open=False)``).
+PICO = BoardSpec(
+    name="Raspberry Pi Pico",
+    total_pins=29,
+    digital_pins=frozenset({*range(0, 23), 25, 26, 27, 28}),
+    first_analog_pin=26,
+    analog_channels=3,
+    pwm_pins=frozenset({*range(0, 23), 25, 26, 27, 28}),
+    i2c_pins=frozenset({4, 5}),
+    max_servos=8,
+)
+
+#: The boards by the short names people use for them.
+BOARDS = {"uno": UNO, "nano": NANO, "mega": MEGA, "pico": PICO}

@@ -8,11 +8,14 @@ uses (``driver = "led"``); they can also be built by hand, like gpiozero's::
 """
 
 from .adc import MCP3008
+from .analog import AnalogInput, BoardLightSensor
 from .base import KitDevice, StandaloneDevice
 from .button import Button
 from .buzzers import Buzzer, TonalBuzzer
 from .camera import Camera
 from .distance import DistanceSensor
+from .firmata import FirmataBoard
+from .firmata_gpio import FirmataFactory, FirmataPin
 from .leds import LED, PWMLED, RGBLED
 from .light import AnalogLightSensor, LightSensor
 from .line import LineSensor
@@ -27,13 +30,18 @@ __all__ = [
     "MCP3008",
     "PWMLED",
     "RGBLED",
+    "AnalogInput",
     "AnalogLightSensor",
     "AngularServo",
+    "BoardLightSensor",
     "Button",
     "Buzzer",
     "Camera",
     "DistanceSensor",
     "DriveBase",
+    "FirmataBoard",
+    "FirmataFactory",
+    "FirmataPin",
     "KitDevice",
     "LightSensor",
     "LineSensor",
