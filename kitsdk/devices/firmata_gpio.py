@@ -94,6 +94,7 @@ class FirmataFactory(Factory):
         self.pins: dict[PinInfo, FirmataPin] = {}
         self._lock = threading.Lock()
         self._events: _Dispatcher | None = None
+        self._closed = False
         self._pin_names = pin_names(model, layout)
         header = {}
         for number, capability in enumerate(layout.pins):
@@ -111,12 +112,15 @@ class FirmataFactory(Factory):
     def _pin_info(self, number: int, name: str, channel: int | None,
                   modes: tuple[int, ...]) -> PinInfo:
         """A pin and every way to call it: 9, "9", "D9", "GP9", "A0", "arduino:D9"."""
-        names: set[object] = {number, str(number), name, f"{self.label}:{name}"}
-        spellings = [f"D{number}", f"GP{number}", name] + ([f"A{channel}"] if channel is not None
-                                                          else [])
+        names: set[object] = {number, str(number), f"{self.label}:{name}"}
+        spellings = [f"D{number}", f"GP{number}", name]
+        interfaces = {"gpio"}
+        if channel is not None:
+            spellings.append(f"A{channel}")
+            interfaces.add("analog")
+        if PinMode.PWM in modes:
+            interfaces.add("pwm")
         names.update(s for spelling in spellings for s in (spelling, spelling.lower()))
-        interfaces = {"gpio"} | ({"pwm"} if PinMode.PWM in modes else set()) | (
-            {"analog"} if channel is not None else set())
         return PinInfo(number=number, name=f"{self.label}:{name}", names=frozenset(names),
                        pull="", row=1, col=number + 1, interfaces=frozenset(interfaces))
 
@@ -153,7 +157,7 @@ class FirmataFactory(Factory):
     def close(self) -> None:
         """Stop the callback thread and forget the pins (the board resets them on close)."""
         with self._lock:
-            events, self._events = self._events, None
+            events, self._events, self._closed = self._events, None, True
             self.pins.clear()
         if events is not None:
             events.stop()
@@ -161,6 +165,8 @@ class FirmataFactory(Factory):
     def _dispatch(self, call: Callable[[], None], at: float = 0.0) -> None:
         """Run ``call`` on the board's callback thread, in order (at time ``at`` if given)."""
         with self._lock:
+            if self._closed:
+                return  # a report that came in while the board was being closed
             if self._events is None:
                 self._events = _Dispatcher(f"kitsdk-{self.label}-events")
             events = self._events
