@@ -15,7 +15,7 @@ from ..readings import Channel, Reading
 from .base import StandaloneDevice
 from .firmata_errors import translated
 from .firmata_gpio import FirmataFactory
-from .firmata_pins import AnalogPin, DigitalPin, PWMPin, ServoPin, _PinHandle
+from .firmata_pins import AnalogPin, DigitalPin, PWMPin, ServoPin, _PinHandle, fraction
 
 if TYPE_CHECKING:
     from ..build import BuildEnv
@@ -242,7 +242,7 @@ class FirmataBoard(StandaloneDevice):
             raw = io.read()
         except BoardTimeout:  # no report yet: telemetry says "no reading", not an error
             return None
-        return raw / ((1 << (io.resolution or 10)) - 1)
+        return fraction(io, raw)
 
     def stop(self) -> None:
         """Drive every output of the board off: outputs low, PWM at 0, servos relaxed."""

@@ -60,6 +60,7 @@ from firmware_bridge import Pin as BoardPinIO
 
 from ..boards import pin_name, pin_names
 from .firmata_errors import translated, writing
+from .firmata_pins import fraction
 
 logger = logging.getLogger("kitsdk.firmata")
 
@@ -319,7 +320,7 @@ class FirmataPin(Pin):
             with translated(repr(self)):
                 return bool(self._io.read())
         if mode == PinMode.ANALOG:
-            return self.raw / ((1 << (self._io.resolution or 10)) - 1)
+            return fraction(self._io, self.raw)
         # What was asked, unless the board has turned it off since: stopped, or reset by a
         # reconnect (then nothing was written). A mode change also clears what was written.
         duty = self._duty if self._io.written else 0.0

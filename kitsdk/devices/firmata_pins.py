@@ -62,8 +62,7 @@ class AnalogPin(_PinHandle):
     @property
     def value(self) -> float:
         """The reading from 0 (0 V) to 1 (the board's reference voltage, 5 V on an Uno)."""
-        raw = self.raw
-        return raw / ((1 << (self._io.resolution or 10)) - 1)
+        return fraction(self._io, self.raw)
 
 
 class DigitalPin(_PinHandle):
@@ -154,6 +153,11 @@ class ServoPin(_PinHandle):
     def detach(self) -> None:
         """Stop the pulses: the servo relaxes where it is."""
         self._use(PinMode.OUTPUT)
+
+
+def fraction(io: Pin, raw: int | bool) -> float:
+    """An analog reading of ``io`` as a fraction of its full scale (1023 on an Uno)."""
+    return int(raw) / ((1 << (io.resolution or 10)) - 1)
 
 
 def _check_number(pin: _PinHandle, value: object, low: float, high: float, expected: str) -> None:
