@@ -65,7 +65,7 @@ LinkFactory = Callable[..., Link]
 def _lab_link(*args: Any, **kwargs: Any) -> Link:
     from .link import LabLink  # paho is imported only by an agent that links to a lab
 
-    return LabLink(*args, **kwargs)  # type: ignore[no-any-return]
+    return LabLink(*args, **kwargs)
 
 
 class Agent:

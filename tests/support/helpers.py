@@ -1,4 +1,5 @@
-"""Small helpers the tests share (``tests/support`` is on the path: ``pythonpath`` in pyproject.toml)."""
+"""Small helpers the tests share (``tests/support`` is on the path: see ``pythonpath``
+in pyproject.toml)."""
 
 from __future__ import annotations
 
