@@ -46,7 +46,9 @@ class AgentConfig:
     lab_lost_grace: float = 2.0
     stop_grace: float = 0.25
     outbox: str = "/var/lib/kitsdk/outbox.db"
-    outbox_entries: int = 36_000
+    #: How long a lab outage the outbox rides out, at ``rate``; and its cap on disk.
+    outbox_hours: float = 1.0
+    outbox_mb: float = 64.0
     control_socket: str = "/run/kitsdk/agent.sock"
 
     def __post_init__(self) -> None:
@@ -64,9 +66,14 @@ class AgentConfig:
         if not 1 <= self.rate <= 50:
             raise BadValue(f"agent config: rate {self.rate} is out of range",
                            hint="use 1 to 50 samples per second")
-        for key in ("keepalive", "lab_lost_grace", "stop_grace"):
+        for key in ("keepalive", "lab_lost_grace", "stop_grace", "outbox_hours", "outbox_mb"):
             if getattr(self, key) <= 0:
                 raise BadValue(f"agent config: {key} must be more than 0")
+
+    @property
+    def outbox_entries(self) -> int:
+        """Telemetry for ``outbox_hours`` at ``rate``, and a tenth more for events."""
+        return int(self.outbox_hours * 3600 * self.rate * 1.1)
 
     @property
     def host(self) -> str:

@@ -85,7 +85,8 @@ class Agent:
         self._child_channels: Mapping[str, Mapping[str, str]] = {}
         self._lab_lost_timer: threading.Timer | None = None
         Path(config.outbox).parent.mkdir(parents=True, exist_ok=True)
-        self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries)
+        self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries,
+                             max_bytes=int(config.outbox_mb * 1024 * 1024))
         self.kit: Kit | None = self._build_kit()
         self.link = (link_factory or _lab_link)(config, self.outbox, status=self.status,
                                                 on_command=self.handle_command,
