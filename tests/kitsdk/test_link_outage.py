@@ -51,6 +51,7 @@ RATE = 200
 # reports every connection's session on stdout; then it idles until it is killed.
 AGENT = textwrap.dedent("""
     import sys
+    import threading
     from kitsdk.agent.config import AgentConfig
     from kitsdk.agent.link import LabLink
     from kitsdk.agent.outbox import Outbox
@@ -67,15 +68,21 @@ AGENT = textwrap.dedent("""
         return Status(state="online", session="0a0a0a0a0a0a", profile="starter", sdk="0.1.0",
                       channels={"n": {"seq": ""}})
 
+    lock = threading.Lock()  # two threads print: keep their lines whole
+
+    def say(*words):
+        with lock:
+            print(*words, flush=True)
+
     def connection(up):
         if up:
-            print("connected", link.session, flush=True)
+            say("connected", link.session)
 
     link = LabLink(AgentConfig(broker=url, lab="room-4", kit="kit-07"), outbox, status=status,
                    on_command=lambda command: None, on_connection=connection,
                    reconnect_delays=(1, 1))
     link.start()
-    print("ready", len(outbox), flush=True)
+    say("ready", len(outbox))
     sys.stdin.read()
 """)
 
