@@ -208,13 +208,16 @@ def mosquitto_executable() -> str:
 @pytest.fixture
 def mosquitto_factory(mosquitto_executable: str, tmp_path_factory: pytest.TempPathFactory
                       ) -> Iterator[Callable[..., Mosquitto]]:
-    """Start private brokers (``make(extra_config="...")``); all are killed after the test."""
+    """Start private brokers; all are killed after the test. ``files`` are written next to
+    the config first: ``make("acl_file {dir}/acl\\n", files={"acl": "topic read #\\n"})``."""
     brokers: list[Mosquitto] = []
 
-    def make(extra_config: str = "") -> Mosquitto:
+    def make(extra_config: str = "", files: dict[str, str] | None = None) -> Mosquitto:
         broker = Mosquitto(mosquitto_executable, tmp_path_factory.mktemp("mosquitto"),
                            extra_config)
         brokers.append(broker)
+        for name, text in (files or {}).items():
+            broker.write(name, text)
         try:
             broker.start()
         except MosquittoError as exc:

@@ -15,9 +15,10 @@ the outbox to paho. The *command* thread (``link_commands.CommandWorker``) reads
 commands, so a slow command never delays the broker's acks, which the network thread turns
 into ``outbox.ack``. ``status``, ``on_command`` and ``on_connection`` are called with no lock
 of the link held; ``on_connection`` runs on the network thread and must return quickly.
-The link counts as connected once the broker has confirmed the command subscription (SUBACK),
-so a command sent after ``wait_connected()`` is never lost to a subscription still on its way;
-telemetry starts flowing at CONNACK.
+The link counts as connected once the broker has granted the command subscriptions (SUBACK):
+a command sent after ``wait_connected()`` is never lost to a subscription still on its way,
+and a kit that cannot hear the teacher (a broker that refuses a subscription) is not
+connected, so the agent treats the lab as lost. Telemetry starts flowing at CONNACK.
 
 **MQTT 5, persistent session.** ``clean_start=False`` with a session expiry of an hour:
 commands sent while the kit is away are queued by the broker and delivered on reconnect (the
@@ -33,7 +34,7 @@ reconnects within it takes its session over and the broker drops the stale will,
 short enough that a kit that silently vanished shows offline within 15 s.
 
 **Delivery.** The outbox is the one source of retransmission. The sender takes entries in
-order, at most ``window`` in flight (capped by the broker's Receive Maximum), and notes what
+order, at most ``window`` in flight (within the broker's Receive Maximum), and notes what
 each paho message id stands for (``link_delivery.InFlight``); ``on_publish`` (the broker's
 PUBACK) acks the entry in the outbox, never earlier. On every connect the link has paho drop
 its copies of unacknowledged messages and calls ``outbox.requeue_inflight()``, so the sender
@@ -54,7 +55,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
-from types import TracebackType
 from typing import Any
 
 from paho.mqtt.client import Client, ConnectFlags, DisconnectFlags, MQTTMessage, MQTTMessageInfo
@@ -222,19 +222,11 @@ class LabLink:
             self._up = False
         self._commands.stop(timeout)
 
-    def __enter__(self) -> LabLink:
-        self.start()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
     # -- state -------------------------------------------------------------------------------
 
     @property
     def connected(self) -> bool:
-        """Connected and subscribed to commands, so the teacher can reach the kit."""
+        """Connected, with the command subscriptions granted: the teacher can reach the kit."""
         with self._state:
             return self._up
 
@@ -436,11 +428,11 @@ class LabLink:
 
     def _on_subscribe(self, client: Client, userdata: Any, mid: int, reasons: list[ReasonCode],
                       properties: Properties | None) -> None:
-        for reason in reasons:
-            if reason.is_failure:
-                self._count("subscribe", f"the broker refused a command subscription ({reason}):"
-                                         " this kit will not hear the teacher")
-        if mid == self._subscription:
+        refused = [reason for reason in reasons if reason.is_failure]
+        for reason in refused:
+            self._count("subscribe", f"the broker refused a command subscription ({reason}): "
+                                     "the teacher cannot reach this kit")
+        if mid == self._subscription and not refused:
             with self._state:
                 self._up = True
                 self._state.notify_all()

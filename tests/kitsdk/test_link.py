@@ -351,3 +351,26 @@ def test_a_link_never_started_stops_quietly(outbox: Outbox, kit: FakeKit) -> Non
     assert not link.connected and not link.wait_connected(0)
     link.stop()
     assert link.published == 0 and not link.errors
+
+
+def test_a_message_the_broker_refuses_is_counted_and_not_sent_forever(
+        mosquitto_factory: Callable[..., Any], mqtt_subscriber: Callable[..., Any],
+        outbox: Outbox, kit: FakeKit) -> None:
+    kit_topics = f"kitsdk/v1/{LAB}/{KIT}"
+    acl = "".join(f"topic readwrite {kit_topics}/{kind}\n"
+                  for kind in ("status", "event", "cmd", "cmd/ack"))  # no telemetry
+    broker = mosquitto_factory("acl_file {dir}/acl\n", files={"acl": acl})
+    lab = mqtt_subscriber(broker.url, [EVENT])
+    link = LabLink(AgentConfig(broker=broker.url, lab=LAB, kit=KIT), outbox, status=kit.status,
+                   on_command=kit.obey)
+    link.start()
+    try:
+        outbox.put(TELEMETRY, reading(1))
+        outbox.put(EVENT, encode(Event(session="3f9a1c0d2b7e", seq=1, kind="button.pressed",
+                                       data={"device": "button"})))
+        assert lab.wait_for(lambda got: len(got) == 1)
+        assert wait_until(lambda: len(outbox) == 0)
+        assert link.errors == {"broker_refused": 1}
+        assert link.acked == 2
+    finally:
+        link.stop()
