@@ -7,6 +7,9 @@ Every wait is on a condition with a timeout (``WAIT``), never a fixed sleep.
 from __future__ import annotations
 
 import json
+import shutil
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -372,5 +375,57 @@ def test_a_message_the_broker_refuses_is_counted_and_not_sent_forever(
         assert wait_until(lambda: len(outbox) == 0)
         assert link.errors == {"broker_refused": 1}
         assert link.acked == 2
+    finally:
+        link.stop()
+
+
+def make_tls_files(directory: Path, openssl: str) -> None:
+    """A lab CA, and a server certificate it signed for 127.0.0.1 (EC keys: fast to make)."""
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=directory, check=True, capture_output=True)
+
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    run("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+        "-subj", "/CN=test lab CA")
+    run("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (directory / "san.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext")
+
+
+def test_tls_with_the_lab_ca_and_the_kit_password(
+        mosquitto_factory: Callable[..., Any], outbox: Outbox, kit: FakeKit,
+        tmp_path: Path) -> None:
+    openssl, mosquitto_passwd = shutil.which("openssl"), shutil.which("mosquitto_passwd")
+    if openssl is None or mosquitto_passwd is None:
+        pytest.skip("needs openssl and mosquitto_passwd")
+    make_tls_files(tmp_path, openssl)
+    subprocess.run([mosquitto_passwd, "-b", "-c", str(tmp_path / "passwd"), KIT, "s3cret"],
+                   check=True, capture_output=True)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        tls_port = sock.getsockname()[1]
+    mosquitto_factory(  # a TLS listener beside the plain one, and the kit's password
+        f"password_file {tmp_path}/passwd\nlistener {tls_port} 127.0.0.1\n"
+        f"cafile {tmp_path}/ca.pem\ncertfile {tmp_path}/server.pem\n"
+        f"keyfile {tmp_path}/server.key\n")
+    config = AgentConfig(broker=f"mqtts://127.0.0.1:{tls_port}", lab=LAB, kit=KIT,
+                         username=KIT, password="wrong", ca_file=str(tmp_path / "ca.pem"))
+    refused = LabLink(config, outbox, status=kit.status, on_command=kit.obey)
+    refused.start()
+    try:
+        assert wait_until(lambda: refused.errors["connect"] >= 1)  # refused, counted, retrying
+        assert not refused.connected
+    finally:
+        refused.stop()
+    link = LabLink(config.with_changes(password="s3cret"), outbox, status=kit.status,
+                   on_command=kit.obey)
+    link.start()
+    try:
+        assert link.wait_connected(WAIT)
+        outbox.put(TELEMETRY, reading(1))
+        assert wait_until(lambda: link.acked == 1)
+        assert not link.errors
     finally:
         link.stop()
