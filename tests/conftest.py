@@ -113,8 +113,9 @@ class Mosquitto:
 
     @property
     def log(self) -> str:
-        path = self.dir / "mosquitto.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+        """Its log and its stderr (where config errors go, before the log is open)."""
+        paths = (self.dir / "stderr.log", self.dir / "mosquitto.log")
+        return "".join(p.read_text(errors="replace") for p in paths if p.exists())
 
     def write(self, name: str, text: str) -> Path:
         """Put a file (a password or ACL file) next to the config; ``{dir}`` in the config
