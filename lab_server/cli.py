@@ -1,0 +1,213 @@
+"""``kitlab``: run and look after a lab server.
+
+::
+
+    kitlab serve [--host H] [--port P]      the lab: broker, ingest, store and dashboard
+    kitlab demo [--kits N]                  the same with N simulated rovers, for a first look
+    kitlab kits add NAME [--team T]         a kit's credentials and its agent.toml
+    kitlab users add NAME --role teacher|mentor
+    kitlab users token NAME                 an API token for scripts (replaces the old one)
+
+Every command takes ``--config FILE`` (default ``$KITLAB_CONFIG``, else
+``/etc/kitlab/lab.toml`` if it exists). The ``kits`` and ``users`` commands are also the
+app's Flask commands (``app.cli``), so tests drive them with Flask's CLI runner.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import socket
+import sys
+import threading
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, ScriptInfo
+
+kits_cli = AppGroup("kits", help="Add kits to the lab.")
+users_cli = AppGroup("users", help="Add teachers and mentors, and API tokens.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(kits_cli)
+    app.cli.add_command(users_cli)
+
+
+def _services() -> Any:
+    from .app import lab
+
+    return lab(current_app).services
+
+
+@kits_cli.command("add")
+@click.argument("name")
+@click.option("--team", help="the team of students the kit belongs to")
+def kits_add(name: str, team: str | None) -> None:
+    """Create kit NAME's credentials and print its /etc/kitsdk/agent.toml."""
+    from kitsdk.telemetry import check_id
+
+    from .web.provision import provision
+
+    try:
+        check_id(name, "kit")
+    except ValueError as exc:
+        raise click.BadParameter(f"{exc} (use lowercase letters, digits and '-', like kit-07)",
+                                 param_hint="NAME") from exc
+    host = socket.gethostname()
+    try:
+        created = provision(name, team, host)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"# kit {name} added{f' to team {team}' if team else ''}. Put this in "
+               "/etc/kitsdk/agent.toml on the kit (chmod 600); the password is shown only "
+               "now.", err=True)
+    click.echo(created["agent_toml"], nl=False)
+
+
+@users_cli.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["teacher", "mentor"]), required=True)
+@click.password_option(help="the login password (asked for when not given)")
+def users_add(name: str, role: str, password: str) -> None:
+    """Add a dashboard login: a teacher (everything) or a mentor (read-only)."""
+    from werkzeug.security import generate_password_hash
+
+    if not 1 <= len(name) <= 64 or not name.isprintable() or name != name.strip():
+        raise click.BadParameter("1 to 64 printable characters, no leading or trailing space",
+                                 param_hint="NAME")
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    try:
+        _services().store.add_user(name, role, generate_password_hash(password))
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {role} {name}")
+
+
+@users_cli.command("token")
+@click.argument("name")
+def users_token(name: str) -> None:
+    """Make an API token for NAME (replacing any old one) and print it once."""
+    from .web.access import new_token, token_hash
+
+    store = _services().store
+    if store.user(name) is None:
+        raise click.ClickException(f"there is no user {name!r}")
+    token = new_token()
+    store.set_token(name, token_hash(token))
+    click.echo(token)
+
+
+# --- the kitlab console script ----------------------------------------------------------------
+
+def _lab_config(config_path: str | None, **overrides: Any) -> Any:
+    from .config import LabConfig
+
+    return LabConfig.load(config_path, **overrides)
+
+
+class _LabScriptInfo(ScriptInfo):
+    """Builds the app for ``kits``/``users`` from the lab config, and closes its services."""
+
+    def __init__(self, config_path: str | None) -> None:
+        super().__init__(create_app=self._create, set_debug_flag=False,
+                         load_dotenv_defaults=False)
+        self.config_path = config_path
+        self.services: Any = None
+
+    def _create(self) -> Flask:
+        from .app import create_app
+        from .services import start_services
+
+        self.services = start_services(_lab_config(self.config_path))
+        return create_app(services=self.services)
+
+    def close(self) -> None:
+        if self.services is not None:
+            self.services.close()
+
+
+@click.group(help=__doc__.split("::")[0].strip() if __doc__ else None)
+@click.option("--config", "config_path", envvar="KITLAB_CONFIG", type=click.Path(),
+              help="the lab's TOML config file")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None) -> None:
+    info = _LabScriptInfo(config_path)
+    ctx.obj = info
+    ctx.call_on_close(info.close)
+
+
+main.add_command(kits_cli)
+main.add_command(users_cli)
+
+
+def _serve_until_signal(server: Any) -> None:
+    """Serve in this thread; SIGTERM and SIGINT close the server (streams end first)."""
+    def stop(signum: int, frame: Any) -> None:
+        threading.Thread(target=server.close, name="kitlab-stop").start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server.run()
+
+
+@main.command()
+@click.option("--host", help="address to listen on (default 0.0.0.0: the room's tablets)")
+@click.option("--port", type=int, help="web port (default 8080)")
+@click.pass_obj
+def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
+    """Run the lab server: broker, ingest, store, dashboard (waitress)."""
+    from .app import create_app
+    from .services import start_services
+    from .web.server import WebServer
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    services = start_services(_lab_config(info.config_path))
+    try:
+        app = create_app(services=services)
+        server = WebServer(app, host or app.config.get("HOST", "0.0.0.0"),
+                           port if port is not None else int(app.config.get("PORT", 8080)))
+        broker = services.broker
+        click.echo(f"kitlab: lab {services.config.lab} on {server.url} "
+                   f"(broker: {broker.kind} at {broker.url})", err=True)
+        _serve_until_signal(server)
+    finally:
+        services.close()
+
+
+@main.command()
+@click.option("--kits", "count", type=click.IntRange(1, 60), default=6, show_default=True,
+              help="how many simulated rovers")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8080, show_default=True,
+              help="web port (0: any free port)")
+@click.option("--data-dir", type=click.Path(file_okay=False),
+              help="keep the demo's data here (default: a scratch folder, removed at exit)")
+def demo(count: int, host: str, port: int, data_dir: str | None) -> None:
+    """A lab with simulated kits driving around: open the printed URL and log in."""
+    from .demo import start_demo
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
+    lab = start_demo(count, host=host, port=port, data_dir=data_dir)
+    try:
+        click.echo(f"kitlab demo: {count} simulated kits in lab {lab.services.config.lab}")
+        click.echo(f"  open    {lab.url}")
+        click.echo(f"  teacher {lab.teacher[0]} / {lab.teacher[1]}")
+        click.echo(f"  mentor  {lab.mentor[0]} / {lab.mentor[1]}  (read-only)")
+        click.echo(f"  broker  {lab.services.broker.kind} at {lab.services.broker.url}")
+        click.echo("Ctrl+C stops everything.")
+        sys.stdout.flush()
+        _serve_until_signal_thread(lab)
+    finally:
+        lab.close()
+
+
+def _serve_until_signal_thread(lab: Any) -> None:
+    """The demo's server runs in its own thread; wait here for SIGINT or SIGTERM."""
+    done = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass

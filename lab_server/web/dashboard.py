@@ -1,0 +1,83 @@
+"""The teacher's pages: the room (a tile per kit) and a kit's own page.
+
+Pages are rendered complete on the server (they work before any script runs), then
+``static/lab.js`` keeps them live from ``/live``. The command buttons are htmx forms that
+post here and swap in a one-line receipt; the kit's ack then arrives on the live stream and
+lands next to it, matched by the command's id. Mentors see the same pages without the
+buttons, and the server refuses their commands anyway (``teacher_required``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+
+from ..app import lab
+from .access import current_user, login_required, teacher_required
+from .api import ALL_KITS, find_kit, issue_command
+from .present import command_json, jsonable, key_readings, kit_json
+
+bp = Blueprint("dashboard", __name__)
+
+
+def _tiles() -> list[dict[str, Any]]:
+    store = lab(current_app).services.store
+    tiles = []
+    for record in store.kits():
+        kit = kit_json(record)
+        latest = jsonable(store.latest(kit["id"])) or {}
+        tiles.append({**kit, "latest": latest, "readings": key_readings(latest)})
+    tiles.sort(key=lambda t: (t["team"] or "~", t["id"]))
+    return tiles
+
+
+@bp.get("/")
+@login_required
+def room() -> Any:
+    tiles = _tiles()
+    teams: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for tile in tiles:
+        teams[tile["team"] or ""].append(tile)
+    return render_template("room.html", tiles=tiles, teams=dict(teams),
+                           lab_id=lab(current_app).services.config.lab)
+
+
+@bp.get("/kits/<kit>")
+@login_required
+def kit(kit: str) -> Any:
+    store = lab(current_app).services.store
+    record = kit_json(find_kit(kit))
+    latest = jsonable(store.latest(kit)) or {}
+    events = jsonable(store.events(kit, limit=50)) or []
+    channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
+    # The catalogue names the kit's devices; a camera has no readings but is listed by name.
+    # With no catalogue yet, offer the button: a kit without a camera answers "refused".
+    has_camera = not channels or any("camera" in device for device in channels)
+    return render_template("kit.html", kit=record, latest=latest, events=events,
+                           channels=channels, has_camera=has_camera)
+
+
+def _args_from_form(name: str) -> dict[str, Any]:
+    if name == "lock":
+        return {"message": request.form.get("message", "")}
+    if name == "identify":
+        return {"seconds": request.form.get("seconds") or 5}
+    return {}
+
+
+@bp.post("/kits/<kit>/command")
+@teacher_required
+def command(kit: str) -> Any:
+    name = request.form.get("name", "")
+    sent = command_json(issue_command(kit, name, _args_from_form(name)))
+    return render_template("_sent.html", command=sent, kit=kit, user=current_user())
+
+
+@bp.post("/command-all")
+@teacher_required
+def command_all() -> Any:
+    name = request.form.get("name", "")
+    sent = command_json(issue_command(ALL_KITS, name, _args_from_form(name)))
+    return render_template("_sent.html", command=sent, kit=ALL_KITS, user=current_user())

@@ -1,0 +1,131 @@
+"""Backend records as plain JSON values, for the API, the live stream and the templates.
+
+One place decides what a kit, an update or an ack looks like on the web, so the room view,
+the kit page, the JSON API and the SSE stream agree. Bytes (a snapshot thumbnail) become
+base64 text; times are seconds since the epoch.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import enum
+import math
+import time
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from .access import field_of
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` made of dicts, lists, strings, finite numbers, booleans and None."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if callable(getattr(value, "to_json", None)):
+        return jsonable(value.to_json())
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if hasattr(value, "_asdict"):
+        return jsonable(value._asdict())
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return str(value)
+
+
+def seconds(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def running_of(value: Any) -> dict[str, Any] | None:
+    """What a kit runs: ``{"kind": "script"|"lesson", "name": ...}`` or None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return {"kind": "script", "name": value}
+    kind = field_of(value, "kind", "script")
+    return {"kind": str(jsonable(kind)), "name": str(field_of(value, "name", ""))}
+
+
+def kit_json(record: Any) -> dict[str, Any]:
+    """A kit as the web shows it (``KitRecord`` from the store)."""
+    kit_id = field_of(record, "id") or field_of(record, "kit")
+    return {
+        "id": kit_id,
+        "team": field_of(record, "team"),
+        "state": jsonable(field_of(record, "state", "offline")) or "offline",
+        "last_seen": seconds(field_of(record, "last_seen")),
+        "profile": field_of(record, "profile"),
+        "running": running_of(field_of(record, "running")),
+        "progress": jsonable(_progress(record)),
+        "channels": jsonable(field_of(record, "channels")),
+    } | {"progress_text": progress_text(_progress(record))}
+
+
+def _progress(record: Any) -> Any:
+    return field_of(record, "lesson", None) or field_of(record, "progress", None)
+
+
+def progress_text(progress: Any) -> str:
+    """A lesson's progress in a few words: ``"step 2 of 5"``, ``"3 of 5 passed"``."""
+    if progress is None or progress == "":
+        return ""
+    if isinstance(progress, str):
+        return progress
+    data = jsonable(progress)
+    if not isinstance(data, dict):
+        return str(data)
+    steps = data.get("steps")
+    lesson = f"{data['lesson']}: " if data.get("lesson") else ""
+    if data.get("outcome") in ("started", "passed", "failed", "finished"):
+        step = data.get("step")
+        where = (f"step {step} of {steps}" if step is not None and steps else
+                 f"step {step}" if step is not None else "")
+        return (lesson + " ".join(p for p in (where, data["outcome"]) if p)).strip()
+    if data.get("finished") or data.get("done"):
+        return f"finished: {data.get('passed', '?')} of {steps} passed"
+    if data.get("step") is not None:
+        return f"step {data['step']} of {steps}" if steps else f"step {data['step']}"
+    if data.get("passed") is not None:
+        return f"{data['passed']} of {steps} passed" if steps else f"{data['passed']} passed"
+    return ", ".join(f"{k} {v}" for k, v in data.items() if k != "lesson")
+
+
+def update_json(update: Any) -> dict[str, Any]:
+    """A hub ``Update(kind, kit, data, ts)``."""
+    return {"kind": str(jsonable(field_of(update, "kind"))), "kit": field_of(update, "kit"),
+            "ts": seconds(field_of(update, "ts")) or time.time(),
+            "data": jsonable(field_of(update, "data"))}
+
+
+def command_json(command: Any) -> dict[str, Any]:
+    data = jsonable(command)
+    return data if isinstance(data, dict) else {"id": str(data)}
+
+
+def key_readings(latest: Mapping[str, Mapping[str, Any]], limit: int = 3
+                 ) -> list[tuple[str, Any]]:
+    """The first ``limit`` numeric readings of a kit, as ``("device.channel", value)``."""
+    found: list[tuple[str, Any]] = []
+    for device, channels in latest.items():
+        for channel, value in channels.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found.append((f"{device}.{channel}", value))
+                if len(found) == limit:
+                    return found
+    return found

@@ -1,0 +1,462 @@
+"""Fixtures for the lab server's web side: ``services``, ``app``, ``client``, ``runner``.
+
+``services`` is the real backend (``start_services``: its own broker, SQLite in tmp_path)
+when ``lab_server.services`` exists, and otherwise a small in-memory stand-in with the same
+interface (``StandIn*`` below), so the web side could be built before the backend landed.
+``lab.kit(...)`` gives a simulated kit that speaks for itself in either case: over MQTT with
+its own credentials against the real backend, or straight into the stand-in.
+
+Logins: ``login(client, "teacher")`` / ``login(client, "mentor")``; passwords are in
+``PASSWORDS``. Waits use ``helpers.wait_until``; nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from helpers import wait_until
+from werkzeug.security import generate_password_hash
+
+from lab_server.app import create_app
+
+LAB = "test-lab"
+PASSWORDS = {"teacher": "teacher-password-1", "mentor": "mentor-password-1"}
+REAL_BACKEND = importlib.util.find_spec("lab_server.services") is not None
+
+
+# --- the stand-in backend ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StandInCredentials:
+    kit: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class StandInUser:
+    name: str
+    role: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class StandInCommand:
+    id: str
+    target: str
+    name: str
+    args: dict[str, Any]
+    issuer: str
+    ts: float
+
+
+@dataclass
+class StandInKit:
+    id: str
+    team: str | None
+    state: str = "offline"
+    last_seen: float | None = None
+    profile: str | None = None
+    running: dict[str, str] | None = None
+    lesson: dict[str, Any] | None = None
+    channels: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+class StandInStore:
+    def __init__(self) -> None:
+        self._kits: dict[str, StandInKit] = {}
+        self._users: dict[str, StandInUser] = {}
+        self._tokens: dict[str, str] = {}
+        self._latest: dict[str, dict[str, dict[str, Any]]] = {}
+        self._rows: list[tuple[float, str, dict[str, Any], bool]] = []
+        self._events: list[dict[str, Any]] = []
+        self._acks: dict[str, list[dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def add_kit(self, kit: str, team: str | None = None) -> StandInCredentials:
+        if kit in self._kits:
+            raise ValueError(f"kit {kit!r} already exists")
+        self._kits[kit] = StandInKit(kit, team)
+        return StandInCredentials(kit, kit, secrets.token_urlsafe(16))
+
+    def kits(self) -> list[StandInKit]:
+        return sorted(self._kits.values(), key=lambda k: k.id)
+
+    def kit(self, kit: str) -> StandInKit | None:
+        return self._kits.get(kit)
+
+    def set_team(self, kit: str, team: str | None) -> None:
+        self._kits[kit].team = team
+
+    def latest(self, kit: str) -> dict[str, dict[str, Any]]:
+        return self._latest.get(kit, {})
+
+    def series(self, kit: str, since: float, until: float | None = None
+               ) -> list[tuple[float, dict[str, Any]]]:
+        return [(ts, v) for ts, k, v, _ in self._rows
+                if k == kit and ts >= since and (until is None or ts <= until)]
+
+    def events(self, kit: str | None = None, since: float | None = None, limit: int = 200
+               ) -> list[dict[str, Any]]:
+        found = [e for e in self._events if kit is None or e["kit"] == kit]
+        return list(reversed(found))[:limit]
+
+    def acks(self, command_id: str) -> list[dict[str, Any]]:
+        return list(self._acks.get(command_id, []))
+
+    def export_rows(self, kit: str | None = None, team: str | None = None,
+                    lesson: str | None = None, start: float | None = None,
+                    end: float | None = None) -> Iterator[dict[str, Any]]:
+        for ts, k, values, historical in list(self._rows):
+            record = self._kits[k]
+            if (kit and k != kit) or (team and record.team != team) \
+                    or (start is not None and ts < start) or (end is not None and ts > end):
+                continue
+            if lesson and (record.lesson or {}).get("lesson") != lesson:
+                continue
+            for device, channels in values.items():
+                for channel, value in channels.items():
+                    yield {"ts": ts, "kit": k, "team": record.team, "device": device,
+                           "channel": channel, "value": value, "historical": historical}
+
+    def add_user(self, name: str, role: str, password_hash: str) -> None:
+        if name in self._users:
+            raise ValueError(f"user {name!r} already exists")
+        self._users[name] = StandInUser(name, role, password_hash)
+
+    def user(self, name: str) -> StandInUser | None:
+        return self._users.get(name)
+
+    def users(self) -> list[StandInUser]:
+        return list(self._users.values())
+
+    def set_token(self, name: str, token_hash: str) -> None:
+        self._tokens = {h: n for h, n in self._tokens.items() if n != name}
+        self._tokens[token_hash] = name
+
+    def user_by_token(self, token_hash: str) -> StandInUser | None:
+        name = self._tokens.get(token_hash)
+        return None if name is None else self._users.get(name)
+
+
+@dataclass
+class StandInBroker:
+    kind: str = "stand-in"
+    url: str = "mqtt://127.0.0.1:1883"
+    limits: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StandInConfig:
+    lab: str
+    data_dir: Path
+
+
+class StandInIngest:
+    def __init__(self, services: StandInServices) -> None:
+        self.services = services
+        self.sent: list[StandInCommand] = []
+        self.ids = itertools.count(1)
+
+    def send_command(self, kit: str, name: str, args: dict[str, Any], issuer: str
+                     ) -> StandInCommand:
+        command = StandInCommand(f"c-{next(self.ids)}", kit, name, args, issuer, time.time())
+        self.sent.append(command)
+        for sim in list(self.services.sims.values()):
+            if kit in ("_all", sim.id):
+                sim.on_command(command)
+        return command
+
+
+class StandInServices:
+    def __init__(self, data_dir: Path) -> None:
+        self.config = StandInConfig(LAB, data_dir)
+        self.store = StandInStore()
+        from lab_server.hub import LiveHub
+
+        self.hub = LiveHub(window=0.02)
+        self.broker = StandInBroker()
+        self.ingest = StandInIngest(self)
+        self.sims: dict[str, SimKit] = {}
+
+    def health(self) -> dict[str, Any]:
+        return {"broker": {"kind": "stand-in", "connected": True}, "ingest": {"rate": 0.0}}
+
+    def close(self) -> None:
+        pass
+
+    # What the ingest does with a decoded message, for the simulated kits below.
+    def deliver(self, kit: str, kind: str, data: Any) -> None:
+        now = time.time()
+        record = self.store._kits[kit]
+        record.last_seen = now
+        if kind == "status":
+            record.state = data["state"]
+            record.profile = data.get("profile")
+            record.running = data.get("running")
+            record.channels = data.get("channels", {})
+        elif kind == "telemetry":
+            self.store._rows.append((data["ts"], kit, data["values"], data["historical"]))
+            if not data["historical"]:
+                self.store._latest[kit] = data["values"]
+            data = {"values": data["values"], "ts": data["ts"]}
+        elif kind == "event":
+            self.store._events.append({"kit": kit, **data})
+            if data["kind"].startswith("lesson."):
+                record.lesson = {"lesson": data["data"]["lesson"], "outcome": "started",
+                                 "step": data["data"].get("step"),
+                                 "steps": data["data"].get("steps")}
+        elif kind == "ack":
+            self.store._acks.setdefault(data["id"], []).append({"kit": kit, **data})
+        from lab_server.hub import Update
+
+        self.hub.publish(Update(kind, kit, data, now))  # type: ignore[arg-type]
+
+
+# --- simulated kits, against either backend ---------------------------------------------
+
+class SimKit:
+    """A kit that publishes what we tell it and answers commands like an agent: ``stop``
+    and ``reset`` zero its motors, ``lock``/``unlock`` change its state, ``snapshot`` sends a
+    small JPEG."""
+
+    JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffd9")
+
+    def __init__(self, lab: LabHarness, kit: str, credentials: Any) -> None:
+        from kitsdk.telemetry import new_id
+
+        self.lab, self.id, self.credentials = lab, kit, credentials
+        self.session = new_id()
+        self.seq = itertools.count(1)
+        self.event_seq = itertools.count(1)
+        self.motors = {"left": 0.0, "right": 0.0}
+        self.state = "offline"
+        self.commands: list[Any] = []
+        self.client: Any = None
+
+    # sending
+    def _send(self, kind: str, message: Any) -> None:
+        from kitsdk.telemetry import Kind, encode, topic_for
+
+        if self.client is None:
+            self.lab.services.deliver(self.id, kind, message.to_json())
+            return
+        topic = topic_for(LAB, self.id, {"status": Kind.STATUS, "telemetry": Kind.TELEMETRY,
+                                         "event": Kind.EVENT, "ack": Kind.ACK}[kind])
+        self.client.publish(topic, encode(message), qos=1, retain=kind == "status"
+                            ).wait_for_publish(10)
+
+    def status(self, state: str = "online", running: Any = None) -> None:
+        from kitsdk.telemetry import Running, Status
+
+        self.state = state
+        run = None if running is None else Running(kind="script", name=running)
+        self._send("status", Status(
+            state=state, session=self.session, ts=time.time(), profile="rover", sdk="0.1.0",
+            running=run, channels={"distance": {"cm": "cm"},
+                                   "motors": {"left": "", "right": ""}}))  # type: ignore[arg-type]
+
+    def telemetry(self, cm: float, historical: bool = False, ts: float | None = None) -> None:
+        from kitsdk.telemetry import Telemetry
+
+        self._send("telemetry", Telemetry(
+            session=self.session, seq=next(self.seq), ts=ts or time.time(),
+            historical=historical, values={"distance": {"cm": cm}, "motors": dict(self.motors)}))
+
+    def event(self, kind: str, **data: Any) -> None:
+        from kitsdk.telemetry import Event
+
+        self._send("event", Event(session=self.session, seq=next(self.event_seq),
+                                  ts=time.time(), kind=kind, data=data))  # type: ignore[arg-type]
+
+    # answering
+    def on_command(self, command: Any) -> None:
+        from kitsdk.telemetry import CommandAck
+
+        self.commands.append(command)
+        thumbnail = None
+        if command.name in ("stop", "reset", "lock"):
+            self.motors = {"left": 0.0, "right": 0.0}
+        if command.name == "snapshot":
+            thumbnail = self.JPEG
+        self._send("ack", CommandAck(id=command.id, outcome="ok", message=command.name,
+                                     ts=time.time(), thumbnail=thumbnail))
+        if command.name == "lock":
+            self.status("locked")
+        elif command.name == "unlock":
+            self.status("online")
+
+    def connect(self, broker_url: str) -> None:
+        from paho.mqtt.client import Client
+        from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+        from kitsdk.telemetry import decode, kit_filters
+
+        connected = threading.Event()
+        client = Client(CallbackAPIVersion.VERSION2, client_id=self.credentials.username,
+                        protocol=MQTTProtocolVersion.MQTTv5)
+        client.username_pw_set(self.credentials.username, self.credentials.password)
+
+        def on_connect(c: Any, userdata: Any, flags: Any, reason: Any, props: Any) -> None:
+            if not reason.is_failure:
+                c.subscribe([(f, 1) for f in kit_filters(LAB, self.id)])
+
+        def on_subscribe(*args: Any) -> None:
+            connected.set()
+
+        def on_message(c: Any, userdata: Any, message: Any) -> None:
+            command = decode(message.topic, bytes(message.payload))
+            threading.Thread(target=self.on_command, args=(command,), daemon=True).start()
+
+        client.on_connect, client.on_subscribe, client.on_message = (
+            on_connect, on_subscribe, on_message)
+        host, port = broker_url.removeprefix("mqtt://").split(":")
+        client.connect(host, int(port), keepalive=10)
+        client.loop_start()
+        self.client = client
+        assert connected.wait(10), f"simulated kit {self.id} could not subscribe"
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.disconnect()
+            self.client.loop_stop()
+
+
+@dataclass
+class LabHarness:
+    services: Any
+
+    def kit(self, kit: str, team: str | None = None, online: bool = True) -> SimKit:
+        """A provisioned kit; ``online``: connected, with its status seen by the lab."""
+        credentials = self.services.store.add_kit(kit, team=team)
+        sim = SimKit(self, kit, credentials)
+        if isinstance(self.services, StandInServices):
+            self.services.sims[kit] = sim
+        elif online:
+            sim.connect(str(self.services.broker.url))
+        self._sims.append(sim)
+        if online:
+            sim.status("online")
+            wait_until(lambda: _state(self.services, kit) == "online", 10,
+                       f"{kit} online in the store")
+        return sim
+
+    def __post_init__(self) -> None:
+        self._sims: list[SimKit] = []
+
+    def close(self) -> None:
+        for sim in self._sims:
+            sim.close()
+
+
+def _state(services: Any, kit: str) -> str:
+    record = services.store.kit(kit)
+    return str(getattr(record, "state", "")) if record is not None else ""
+
+
+# --- fixtures ---------------------------------------------------------------------------
+
+@pytest.fixture
+def services(tmp_path: Path) -> Iterator[Any]:
+    if REAL_BACKEND:
+        from lab_server.services import start_services
+
+        from lab_server.config import LabConfig
+
+        lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
+                                                hub_window=0.02))
+    else:
+        lab_services = StandInServices(tmp_path / "lab")
+    for role, password in PASSWORDS.items():
+        lab_services.store.add_user(role, role, generate_password_hash(password))
+    yield lab_services
+    lab_services.close()
+
+
+@pytest.fixture
+def lab(services: Any) -> Iterator[LabHarness]:
+    harness = LabHarness(services)
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
+def app(services: Any) -> Flask:
+    return create_app({"TESTING": True, "LIVE_POLL": 0.05, "LIVE_HEARTBEAT": 0.3},
+                      services)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def passwords() -> dict[str, str]:
+    return dict(PASSWORDS)
+
+
+@pytest.fixture(name="csrf_of")
+def _csrf_of_fixture() -> Callable[[FlaskClient], str]:
+    """``csrf_of(client)``: the session's CSRF token, as a page would carry it."""
+    return csrf_of
+
+
+@pytest.fixture(name="login")
+def _login_fixture() -> Callable[..., Any]:
+    """``login(client, "teacher")`` posts the login form (a wrong password if given)."""
+    return login
+
+
+def csrf_of(client: FlaskClient) -> str:
+    """The session's CSRF token, as a page would carry it."""
+    with client.session_transaction() as session:
+        token = session.get("csrf")
+    if token is None:
+        client.get("/login")
+        with client.session_transaction() as session:
+            token = session["csrf"]
+    return str(token)
+
+
+def login(client: FlaskClient, name: str, password: str | None = None) -> Any:
+    token = csrf_of(client)
+    return client.post("/login", data={"username": name, "password": password or
+                                       PASSWORDS[name], "csrf_token": token})
+
+
+@pytest.fixture
+def teacher(client: FlaskClient) -> FlaskClient:
+    assert login(client, "teacher").status_code == 302
+    return client
+
+
+@pytest.fixture
+def mentor(client: FlaskClient) -> FlaskClient:
+    assert login(client, "mentor").status_code == 302
+    return client
+
+
+@pytest.fixture
+def post() -> Callable[..., Any]:
+    """``post(client, url, json=...)`` with the session's CSRF header, as the pages send."""
+    def send(client: FlaskClient, url: str, **kwargs: Any) -> Any:
+        headers = {"X-CSRF-Token": csrf_of(client), **kwargs.pop("headers", {})}
+        return client.post(url, headers=headers, **kwargs)
+    return send
