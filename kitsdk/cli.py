@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
                             ("rate", "telemetry samples per second, 1 to 50")):
         agent.add_argument(f"--{flag}", help=help_text, type=float if flag == "rate" else str)
     with_profile(agent)
+    from .lessons.cli import add_commands as add_lesson_commands
+    add_lesson_commands(commands)
     return parser
 
 

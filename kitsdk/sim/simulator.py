@@ -13,12 +13,16 @@ Drivers use the same object while the kit is built, to give pins their part's be
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from .factory import SimFactory
 from .sources import Source
 from .spi import SimMCP3008
 from .world import SimWorld
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 class Simulator:
@@ -28,6 +32,7 @@ class Simulator:
         self.factory = factory or SimFactory()
         self.world = SimWorld()
         self._adcs: dict[tuple[str, ...], SimMCP3008] = {}
+        self._parts: list[Closeable] = []
 
     # -- for scripts and lesson checks -------------------------------------------------
     def set(self, name: str, value: float | bool | Source) -> None:
@@ -65,8 +70,15 @@ class Simulator:
             )
         self._adcs[key].channels[channel] = level
 
+    def add_part(self, part: Closeable) -> None:
+        """Close ``part`` with the simulator: a world model with a clock (a simulated rover)."""
+        self._parts.append(part)
+
     def close(self, *, close_factory: bool = True) -> None:
         """Detach the simulated parts; close the factory unless it was lent to the kit."""
+        for part in self._parts:
+            part.close()
+        self._parts.clear()
         for adc in self._adcs.values():
             adc.close()
         self._adcs.clear()

@@ -1,0 +1,112 @@
+"""Lesson: line following. Two sensors, three cases, and steering in a fast loop."""
+
+from __future__ import annotations
+
+from ..exc import StepFailed
+from ..lesson import Lesson, Step
+from ..trial import Trial
+
+#: Metres: the radius of the circle of tape, how far round it the rover must go, and how far
+#: its sensors' middle may stray from the tape's middle before it has lost the line.
+RADIUS, DISTANCE, LOST = 0.4, 0.4, 0.04
+
+
+def setup(trial: Trial) -> None:
+    trial.rover(line=RADIUS)
+
+
+def _lost(trial: Trial) -> bool:
+    return bool(trial.rover_report()["max_off_line"] > LOST)
+
+
+def moves_along(trial: Trial) -> None:
+    if trial.wait(lambda: _lost(trial) or trial.rover_report()["along_line"] > 0.05, 3.0) \
+            and not _lost(trial):
+        return
+    report = trial.rover_report()
+    if _lost(trial):
+        raise StepFailed(saw="your rover drove off the line straight away",
+                         hint="drive forward slowly along the line: kit.drive.forward(0.3)")
+    if report["along_line"] < -0.02:
+        raise StepFailed(saw="your rover drove backwards",
+                         hint="forward is kit.drive.forward(0.3)")
+    raise StepFailed(saw="your rover did not move along the line",
+                     hint="drive slowly forward: kit.drive.forward(0.3)")
+
+
+def follows_the_curve(trial: Trial) -> None:
+    trial.wait(lambda: _lost(trial) or trial.rover_report()["along_line"] >= DISTANCE, 6.0)
+    report = trial.rover_report()
+    if _lost(trial):
+        raise StepFailed(
+            saw=f"your rover lost the line {max(report['along_line'], 0) * 100:.0f} cm "
+                "after the start, where it curves to the left",
+            hint="when line_left sees the line, the line is on the left: turn left "
+                 "(kit.drive.left(0.3)); when line_right sees it, turn right; otherwise "
+                 "drive forward")
+    if report["along_line"] < DISTANCE:
+        raise StepFailed(saw=f"your rover stayed on the line but went only "
+                             f"{report['along_line'] * 100:.0f} cm in 6 s",
+                         hint="keep it moving: drive forward when neither sensor sees the line")
+
+
+STARTER = '''\
+from time import sleep
+
+from kitsdk import Kit
+
+kit = Kit("rover")
+
+# Step 1: drive slowly forward, and print what the line sensors see.
+print(kit.line_left.line_detected, kit.line_right.line_detected)
+sleep(1)
+'''
+
+SOLUTION = '''\
+from time import sleep
+
+from kitsdk import Kit
+
+kit = Kit("rover")
+
+while True:
+    left = kit.line_left.line_detected
+    right = kit.line_right.line_detected
+    if left and not right:
+        kit.drive.left(0.3)
+    elif right and not left:
+        kit.drive.right(0.3)
+    else:
+        kit.drive.forward(0.3)
+    sleep(0.01)
+'''
+
+LESSON = Lesson(
+    id="line-follower",
+    title="Line following",
+    level=3,
+    minutes=45,
+    profile="rover",
+    intro=f"""\
+Factory robots follow lines painted on the floor. Your rover has two line sensors under its
+nose, `kit.line_left` and `kit.line_right`, one each side of the line.
+`kit.line_left.line_detected` is `True` while that sensor is over the line.
+
+If the left sensor sees the line, the rover has drifted right, so it must turn left; and
+the other way round. If neither sees it, the line is between them: drive on.
+
+On a laptop the rover is simulated on a circle of tape {RADIUS * 200:.0f} cm across, and
+it curves to the left.""",
+    steps=(
+        Step("Start moving along the line", """\
+Drive slowly forward with `kit.drive.forward(0.3)`, in a `while True:` loop.""",
+             check=moves_along),
+        Step("Follow the curve", """\
+Inside the loop, read both sensors. If only the left one sees the line, turn left with
+`kit.drive.left(0.3)`; if only the right one does, `kit.drive.right(0.3)`; otherwise drive
+forward. Check often: `sleep(0.01)`.""", check=follows_the_curve),
+    ),
+    starter=STARTER,
+    solution=SOLUTION,
+    setup=setup,
+)
