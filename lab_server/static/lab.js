@@ -31,7 +31,7 @@
     var list = [];
     var t = tile(kit);
     if (t) list.push(t);
-    if (kitPage && kit === kitId) list.push(kitPage);
+    if (kitPage && kit === kitId) list.push(document.querySelector("main"));
     return list;
   }
 

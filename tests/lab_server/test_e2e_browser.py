@@ -1,0 +1,193 @@
+"""End to end in a real headless Chromium: log in, watch kits live, command them, export.
+
+The lab is ``kitlab demo``'s (the real services, their broker, and ``kit agent --sim``
+rovers running the demo script) when the backend is there; until then the stand-in
+services with simulated kits publishing at 10 Hz behind the same waitress server.
+Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright's Python package (never
+``playwright install``); under ``CI=true`` a missing browser fails instead of skipping.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import wait_until
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+WAIT_MS = 20_000
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class LiveLab:
+    url: str
+    teacher: tuple[str, str]
+    kits: list[str]
+    motors: list[str]  # the tile/kit-page readings that are a rover's motor speeds
+    reading: str  # a reading that changes all the time
+    store: Any
+    close_callbacks: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for callback in reversed(self.close_callbacks):
+            callback()
+
+
+def _real_lab(tmp_path: Path) -> LiveLab:
+    from lab_server.demo import start_demo
+
+    demo = start_demo(2, port=0, data_dir=tmp_path / "demo", rate=10)
+    lab = LiveLab(demo.url, demo.teacher, [k.id for k in demo.kits],
+                  ["drive.left", "drive.right"], "drive.left", demo.services.store,
+                  [demo.close])
+    return lab
+
+
+@pytest.fixture
+def live_lab(tmp_path: Path, request: pytest.FixtureRequest, passwords: dict[str, str]
+             ) -> Iterator[LiveLab]:
+    if importlib.util.find_spec("lab_server.services") is not None:
+        live = _real_lab(tmp_path)
+    else:
+        services = request.getfixturevalue("services")
+        lab = request.getfixturevalue("lab")
+        from lab_server.app import create_app
+        from lab_server.web.server import WebServer
+
+        server = WebServer(create_app({"TESTING": True}, services), "127.0.0.1", 0).start()
+        sims = [lab.kit("kit-1", team="red"), lab.kit("kit-2", team="blue")]
+        for sim in sims:
+            sim.motors = {"left": 0.6, "right": 0.4}
+        stop = threading.Event()
+
+        def publish() -> None:
+            value = 10.0
+            while not stop.wait(0.1):
+                value += 1.0
+                for sim in sims:
+                    sim.telemetry(cm=value)
+                    if sim.motors["left"]:
+                        sim.motors = {"left": 0.5 + (value % 5) / 10, "right": 0.4}
+
+        thread = threading.Thread(target=publish, daemon=True)
+        thread.start()
+        live = LiveLab(server.url, ("teacher", passwords["teacher"]), ["kit-1", "kit-2"],
+                       ["motors.left", "motors.right"], "distance.cm", services.store,
+                       [server.close, thread.join, stop.set])
+    yield live
+    live.close()
+
+
+def _value(page: Any, selector: str) -> str:
+    return str(page.locator(selector).first.inner_text()).strip()
+
+
+def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    try:
+        # log in
+        page.goto(live_lab.url + "/")
+        page.fill('input[name="username"]', live_lab.teacher[0])
+        page.fill('input[name="password"]', live_lab.teacher[1])
+        page.click('button[type="submit"]')
+        page.wait_for_url(live_lab.url + "/")
+
+        # the kits come online, by themselves, on the live stream
+        for kit in live_lab.kits:
+            page.wait_for_selector(f'.tile[data-kit="{kit}"].state-online')
+        kit = live_lab.kits[0]
+
+        # a reading changes live on the kit page
+        page.click(f'.tile[data-kit="{kit}"]')
+        page.wait_for_url(f"{live_lab.url}/kits/{kit}")
+        page.wait_for_function("document.body.dataset.live === 'open'")
+        cell = f'tr[data-reading="{live_lab.reading}"] td.value'
+        page.wait_for_function(
+            "s => { const el = document.querySelector(s); return el && el.textContent.trim(); }",
+            arg=cell)
+        first = _value(page, cell)
+        page.wait_for_function(
+            "([s, v]) => document.querySelector(s).textContent.trim() !== v", arg=[cell, first])
+        page.wait_for_selector(".chart .u-over")  # uPlot drew the charts
+
+        # motors run, Stop stops them, and the ack shows
+        motor = f'tr[data-reading="{live_lab.motors[0]}"] td.value'
+        page.wait_for_function(
+            "s => { const v = parseFloat(document.querySelector(s).textContent);"
+            " return !isNaN(v) && v !== 0; }", arg=motor)
+        page.click("#cmd-stop")
+        page.wait_for_selector('#acks li[data-outcome="ok"]')
+        for name in live_lab.motors:
+            page.wait_for_function(
+                "s => parseFloat(document.querySelector(s).textContent) === 0",
+                arg=f'tr[data-reading="{name}"] td.value')
+
+        # lock with a message, then unlock
+        page.fill("#lock-message", "Eyes on the board")
+        page.click("#cmd-lock")
+        page.wait_for_selector('#kit [data-field="state"].state-locked')
+        page.click("#cmd-unlock")
+        page.wait_for_selector('#kit [data-field="state"].state-online')
+
+        # export the kit's data as CSV
+        page.goto(live_lab.url + "/export")
+        page.select_option('select[name="kit"]', kit)
+        with page.expect_download() as download_info:
+            page.click("#export-button")
+        download = download_info.value
+        path = download.path()
+        rows = list(csv.DictReader(io.StringIO(Path(path).read_text())))
+        assert rows and {r["kit"] for r in rows} == {kit}
+        assert download.suggested_filename == f"{kit}.csv"
+
+        # Stop all, confirmed in the browser's dialog: every kit acks on its tile
+        page.goto(live_lab.url + "/")
+        page.wait_for_function("document.body.dataset.live === 'open'")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#stop-all")
+        for other in live_lab.kits:
+            page.wait_for_selector(
+                f'.tile[data-kit="{other}"] [data-field="ack"][data-outcome="ok"]')
+        wait_until(lambda: "kits answered" in page.inner_text("#room-receipt"), 10,
+                   "the room's receipt counting acks")
+    finally:
+        context.close()
+        print("browser errors:", errors)
+    assert errors == []
