@@ -5,7 +5,8 @@ of a socket pair on FD. Here, in the script's own process:
 
 - every kit the script builds streams its readings to the agent at the agent's rate, since
   the script owns the pins while it runs (one owner at a time);
-- the script's printed lines are copied to the agent, for the teacher's event log;
+- the script's printed lines are copied to the agent, for the teacher's event log, and
+  its lesson progress (``kitsdk.lessons.progress``) goes to the lab as events;
 - the agent's orders are obeyed from a thread of their own, so they work even while the
   script spins in ``while True: pass``: ``stop`` stops every output, ``hold_motors``
   stops the motors and keeps them stopped (the lab link is lost), ``release_motors`` lets
@@ -22,6 +23,7 @@ import time
 from typing import Any, TextIO
 
 from .. import safety
+from ..lessons import progress
 from ..script import run_script
 from .ipc import Channel
 from .sampling import sample
@@ -105,6 +107,11 @@ def main(argv: list[str]) -> int:
     channel = Channel(socket.socket(fileno=int(fd)))
     reporter = Reporter(channel, float(os.environ.get("KITSDK_AGENT_RATE", "10")))
     safety.on_kit(reporter.watch)
+
+    def forward_progress(kind: str, data: dict[str, Any]) -> None:
+        channel.send("event", kind=kind, data=data)
+
+    progress.add_sink(forward_progress)
     threading.Thread(target=reporter.listen, name="kitsdk-orders", daemon=True).start()
     sys.stdout = _Tee(sys.stdout, channel, "stdout")
     sys.stderr = _Tee(sys.stderr, channel, "stderr")

@@ -31,9 +31,10 @@ class Channel:
         self._lock = threading.Lock()
         self.errors: Counter[str] = Counter()
 
-    def send(self, kind: str, **fields: Any) -> bool:
+    def send(self, message_type: str, /, **fields: Any) -> bool:
         """Send one message; False if the peer has gone (the caller decides what that means)."""
-        line = json.dumps({"type": kind, **fields}, separators=(",", ":")).encode() + b"\n"
+        line = json.dumps({"type": message_type, **fields}, separators=(",", ":")).encode()
+        line += b"\n"
         try:
             with self._lock:
                 self.sock.sendall(line)

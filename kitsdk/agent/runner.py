@@ -74,8 +74,8 @@ class ScriptRun:
     def pid(self) -> int:
         return self.process.pid
 
-    def send(self, kind: str, **fields: Any) -> bool:
-        return self.channel.send(kind, **fields)
+    def send(self, message_type: str, /, **fields: Any) -> bool:
+        return self.channel.send(message_type, **fields)
 
     def stop(self, grace: float = 0.25) -> int:
         """End the script: outputs off now, SIGTERM, SIGKILL after ``grace`` seconds."""

@@ -236,3 +236,21 @@ def test_sigterm_stops_the_agent_cleanly(mosquitto: Any, lab: Lab, tmp_path: Pat
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     assert lab.latest_status().state == "offline"
+
+
+def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agent_factory()
+    script = tmp_path / "lesson.py"
+    script.write_text(
+        "from kitsdk.lessons import progress\n"
+        "progress.report('lesson.started', lesson='blink', steps=2)\n"
+        "progress.report('lesson.step_passed', lesson='blink', step=1, title='Light it')\n"
+        "progress.report('lesson.step_failed', lesson='blink', step=2, title='Blink it',\n"
+        "                hint='call blink() on the LED')\n"
+        "progress.report('lesson.finished', lesson='blink', passed=1, steps=2)\n")
+    assert agent.start_script(script) is None
+    assert lab.sub.wait_for(lambda _: lab.events("lesson.finished"))
+    kinds = [e.kind for e in decoded(lab.sub, "event") if e.kind.startswith("lesson.")]
+    assert kinds == ["lesson.started", "lesson.step_passed", "lesson.step_failed",
+                     "lesson.finished"]
+    assert lab.events("lesson.step_failed")[0].data["hint"] == "call blink() on the LED"
