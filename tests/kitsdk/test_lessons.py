@@ -380,3 +380,18 @@ def test_a_broken_sink_is_named_and_the_others_still_hear(
         remove()
     progress.report("lesson.finished", lesson="blink", passed=3, steps=3)
     assert [kind for kind, _ in events] == ["lesson.started", "lesson.finished"]
+
+# -- the guide -------------------------------------------------------------------------------------
+
+
+def test_the_guides_example_lesson_and_its_tests_work(tmp_path: Path) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "lessons.md").read_text()
+    namespace: dict[str, Any] = {}
+    exec(compile(guide.split("```python\n")[1].split("```", 1)[0], "docs/lessons.md", "exec"),
+         namespace)
+    example = namespace["LESSON"]
+    assert check(example, script(tmp_path, example.solution)).complete
+    once = 'from kitsdk import Kit\nkit = Kit("starter")\nkit.green.on()\n'
+    failed = check(example, script(tmp_path, once, "once.py")).results[1]
+    assert failed.passed is False and "for i in range(3):" in failed.hint
+    assert failed.saw == "the green LED lit 1 time(s)"

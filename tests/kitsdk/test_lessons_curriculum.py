@@ -131,6 +131,17 @@ WRONG = {
                 kit.drive.stop()
             sleep(0.1)
     """, 2, "look at the camera again each time round a while True: loop"),
+    "arduino-light": ("""\
+        from time import sleep
+        from kitsdk import Kit
+
+        kit = Kit("weather-station")
+        while True:
+            print(kit.light.value)
+            if kit.light.value < 0.3:
+                kit.status_led.on()
+            sleep(0.2)
+    """, 2, "else: kit.status_led.off()"),
 }
 
 LESSONS = sorted(installed())
