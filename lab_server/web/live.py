@@ -41,6 +41,7 @@ import itertools
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -81,13 +82,45 @@ def gate() -> StreamGate:
     state = lab(current_app).state
     if "live_gate" not in state:
         state["live_gate"] = StreamGate(current_app.config["LIVE_MAX_STREAMS"])
+        state["live_encoded"] = EncodedUpdates()
     return state["live_gate"]  # type: ignore[no-any-return]
 
 
-def frame(event_id: int, updates: list[Any]) -> bytes:
+class EncodedUpdates:
+    """Each hub update's JSON, encoded once however many streams send it.
+
+    The hub hands the same (frozen) ``Update`` object to every subscription, so with 100
+    browsers open an update would otherwise be serialised 100 times: the cost that bounds
+    a Pi's live streams. Keyed by the object's id, holding the object so the id stays its
+    own; bounded, oldest first out.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._cache: OrderedDict[int, tuple[Any, bytes]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, update: Any) -> bytes:
+        key = id(update)
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None and hit[0] is update:
+                return hit[1]
+        encoded = json.dumps(update_json(update), separators=(",", ":")).encode()
+        with self._lock:
+            self._cache[key] = (update, encoded)
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return encoded
+
+
+def frame(event_id: int, updates: list[Any], encode: Callable[[Any], bytes] | None = None
+          ) -> bytes:
     """One SSE event with a batch of updates (JSON has no raw newlines, so one data line)."""
-    data = json.dumps([update_json(u) for u in updates], separators=(",", ":"))
-    return f"id: {event_id}\nevent: updates\ndata: {data}\n\n".encode()
+    if encode is None:
+        encode = EncodedUpdates(0)
+    data = b",".join(encode(u) for u in updates)
+    return b"id: %d\nevent: updates\ndata: [%s]\n\n" % (event_id, data)
 
 
 class LiveStream:
@@ -99,8 +132,10 @@ class LiveStream:
 
     def __init__(self, subscription: Any, gate: StreamGate, *, heartbeat: float,
                  poll: float, min_interval: float,
-                 disconnected: Callable[[], bool] | None) -> None:
+                 disconnected: Callable[[], bool] | None,
+                 encode: Callable[[Any], bytes] | None = None) -> None:
         self.subscription = subscription
+        self.encode = encode or EncodedUpdates(0)
         self.gate = gate
         self.heartbeat = heartbeat
         self.poll = poll
@@ -134,7 +169,7 @@ class LiveStream:
                 return  # the hub closed (the server is stopping)
             now = time.monotonic()
             if updates:
-                yield frame(next(self._ids), list(updates))
+                yield frame(next(self._ids), list(updates), self.encode)
                 last_write = last_batch = now
             elif now - last_write >= self.heartbeat:
                 yield b": keep-alive\n\n"
@@ -187,7 +222,8 @@ def live() -> Any:
     config = current_app.config
     body = LiveStream(subscription, streams, heartbeat=config["LIVE_HEARTBEAT"],
                       poll=config["LIVE_POLL"], min_interval=config["LIVE_MIN_INTERVAL"],
-                      disconnected=request.environ.get("waitress.client_disconnected"))
+                      disconnected=request.environ.get("waitress.client_disconnected"),
+                      encode=lab(current_app).state["live_encoded"])
     return Response(body, mimetype="text/event-stream",
                     headers={"Cache-Control": "no-cache, no-transform",
                              "X-Accel-Buffering": "no"})

@@ -219,3 +219,20 @@ def test_stopping_the_server_ends_every_stream(teacher: FlaskClient, app: Flask)
     assert stream.ended.wait(5)
     stream.close()
     assert teacher.get("/live").status_code == 503
+
+
+def test_an_update_is_encoded_once_for_every_stream() -> None:
+    from lab_server.hub import Update
+    from lab_server.web.live import EncodedUpdates, frame
+
+    encode = EncodedUpdates(size=2)
+    update = Update("telemetry", "kit-1", {"values": {"d": {"cm": 1.5}}}, 10.0)
+    first = encode(update)
+    assert encode(update) is first  # the second stream reuses the bytes
+    assert json.loads(first) == {"kind": "telemetry", "kit": "kit-1", "ts": 10.0,
+                                 "data": {"values": {"d": {"cm": 1.5}}}}
+    for n in range(3):
+        encode(Update("status", f"kit-{n}", {}, 1.0))
+    assert encode(update) is not first and encode(update) == first  # evicted, re-encoded
+    assert frame(7, [update], encode) == (b"id: 7\nevent: updates\ndata: [" + first
+                                          + b"]\n\n")
