@@ -31,7 +31,8 @@ will (``Status.offline()``, retained) is set again there, so it always carries t
 the connection it belongs to, as does the online status published on connect (the link puts
 its session into what ``status()`` returns). The will has a delay (``will_delay``): a kit that
 reconnects within it takes its session over and the broker drops the stale will, and it is
-short enough that a kit that silently vanished shows offline within 15 s.
+short enough that a kit that silently vanished shows offline within 15 s, so with Mosquitto
+2.0's slow keepalive checks it is 0 at the default keepalive of 5 s and 3 s at 3 s.
 
 **Delivery.** The outbox is the one source of retransmission. The sender takes entries in
 order, at most ``window`` in flight (within the broker's Receive Maximum), and notes what
@@ -89,6 +90,9 @@ OFFLINE_WITHIN = 15.0
 """Seconds within which the lab must see a kit whose network silently vanished as offline."""
 WILL_DELAY_MAX = 3
 """Longest will delay, seconds: enough for a reconnecting kit to take its session over."""
+BROKER_TICK = 6
+"""Seconds between a broker's keepalive checks, at worst: Mosquitto 2.0 checks every 6 s
+against ``int(1.5 * keepalive)`` (later versions check every second)."""
 SESSION_EXPIRY = 3600
 """Seconds the broker keeps a vanished kit's session and the commands queued for it."""
 WINDOW = 64
@@ -100,10 +104,17 @@ _HELD = (MQTTErrorCode.MQTT_ERR_SUCCESS, MQTTErrorCode.MQTT_ERR_NO_CONN)
 """``publish`` results after which paho holds the message (NO_CONN: until connected)."""
 
 
+def noticed_within(keepalive: float) -> int:
+    """Seconds after a kit's last packet by which the broker has noticed it fell silent."""
+    return int(1.5 * keepalive) + 1 + BROKER_TICK
+
+
 def will_delay(keepalive: float) -> int:
-    """The will delay in seconds: the broker notices a silent kit after 1.5 keepalives, and
-    the will must still reach the lab within ``OFFLINE_WITHIN``."""
-    return max(0, min(WILL_DELAY_MAX, int(OFFLINE_WITHIN - 1.5 * keepalive)))
+    """The will delay in seconds: what is left of ``OFFLINE_WITHIN`` once the broker has
+    noticed the silence, less a second for the broker's timer (0 with the default keepalive
+    of 5 s: then a reconnect may let a stale will through, which the lab tells apart by its
+    session)."""
+    return max(0, min(WILL_DELAY_MAX, int(OFFLINE_WITHIN - noticed_within(keepalive) - 1)))
 
 
 class LabLink:
@@ -150,9 +161,9 @@ class LabLink:
         self._up = False  # connected and subscribed: the teacher can reach the kit
         self._subscription: int | None = None  # the SUBSCRIBE whose SUBACK makes it up
         self._will_delay = will_delay(config.keepalive)
-        if 1.5 * config.keepalive > OFFLINE_WITHIN:
-            log.warning("keepalive %s s: the lab sees a vanished kit offline only after %.0f s",
-                        config.keepalive, 1.5 * config.keepalive)
+        if noticed_within(config.keepalive) > OFFLINE_WITHIN:
+            log.warning("keepalive %s s: the lab may see a vanished kit offline only after %s s",
+                        config.keepalive, noticed_within(config.keepalive))
         self._commands = CommandWorker(config.lab, config.kit, on_command=on_command,
                                        answer=self.send_ack, report=self._report,
                                        count=self._count)

@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from kitsdk.agent.config import AgentConfig
-from kitsdk.agent.link import WINDOW, LabLink, will_delay
+from kitsdk.agent.link import OFFLINE_WITHIN, WINDOW, LabLink, will_delay
 from kitsdk.agent.outbox import Outbox
 from kitsdk.telemetry import (
     Command,
@@ -57,7 +57,7 @@ AGENT = textwrap.dedent("""
     from kitsdk.agent.outbox import Outbox
     from kitsdk.telemetry import Kind, Status, Telemetry, encode, topic_for
 
-    url, path, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    url, path, count, rate = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     outbox = Outbox(path)
     topic = topic_for("room-4", "kit-07", Kind.TELEMETRY)
     outbox.put_many([(topic, encode(Telemetry(session="0a0a0a0a0a0a", seq=seq,
@@ -83,6 +83,17 @@ AGENT = textwrap.dedent("""
                    reconnect_delays=(1, 1))
     link.start()
     say("ready", len(outbox))
+
+    def sample():  # the agent's sampling loop, so the link is busy up to the end
+        seq = count
+        while not stop.wait(1 / rate):
+            seq += 1
+            outbox.put(topic, encode(Telemetry(session=link.session, seq=seq,
+                                               values={"n": {"seq": seq}})))
+
+    stop = threading.Event()
+    if rate:
+        threading.Thread(target=sample, daemon=True).start()
     sys.stdin.read()
 """)
 
@@ -148,8 +159,10 @@ def outbox_path(tmp_path: Path) -> Path:
 def make_link(mosquitto: Any) -> Iterator[Callable[..., LabLink]]:
     links: list[LabLink] = []
 
-    def make(outbox: Outbox, connections: Connections | None = None) -> LabLink:
-        link = LabLink(AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT), outbox,
+    def make(outbox: Outbox, connections: Connections | None = None, keepalive: int = 5
+             ) -> LabLink:
+        config = AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT, keepalive=keepalive)
+        link = LabLink(config, outbox,
                        status=status, on_command=obey, on_connection=connections,
                        reconnect_delays=(1, 1))
         links.append(link)
@@ -163,13 +176,13 @@ def make_link(mosquitto: Any) -> Iterator[Callable[..., LabLink]]:
 
 @pytest.fixture
 def run_agent(mosquitto: Any, outbox_path: Path
-              ) -> Iterator[Callable[[int], subprocess.Popen[str]]]:
+              ) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     agents: list[subprocess.Popen[str]] = []
 
-    def run(count: int) -> subprocess.Popen[str]:
+    def run(count: int, rate: int = 0) -> subprocess.Popen[str]:
         agent = subprocess.Popen([sys.executable, "-c", AGENT, mosquitto.url, str(outbox_path),
-                                  str(count)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                 text=True)
+                                  str(count), str(rate)], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
         agents.append(agent)
         return agent
 
@@ -264,7 +277,7 @@ def test_broker_outage_mid_stream_loses_nothing_and_keeps_order(
 
 def test_sigkill_with_5000_readings_buffered_offline_loses_none(
         mosquitto: Any, mqtt_subscriber: Callable[..., Any], make_link: Callable[..., LabLink],
-        run_agent: Callable[[int], subprocess.Popen[str]], outbox_path: Path) -> None:
+        run_agent: Callable[..., subprocess.Popen[str]], outbox_path: Path) -> None:
     mosquitto.stop()
     agent = run_agent(5000)
     assert read_line(agent) == ["ready", "5000"]  # buffered, and its link trying to connect
@@ -281,7 +294,7 @@ def test_sigkill_with_5000_readings_buffered_offline_loses_none(
 
 def test_last_will_marks_a_killed_agent_offline_with_its_current_session(
         mosquitto: Any, mqtt_subscriber: Callable[..., Any],
-        run_agent: Callable[[int], subprocess.Popen[str]]) -> None:
+        run_agent: Callable[..., subprocess.Popen[str]]) -> None:
     lab = mqtt_subscriber(mosquitto.url, [STATUS])
     agent = run_agent(0)
     first = next_session(agent)
@@ -318,3 +331,35 @@ def test_commands_arrive_after_a_broker_comes_back_without_sessions(
         assert lab.wait_for(lambda got: len(got) == 1)
         ack = decode(ACK, lab.on(ACK)[0].payload)
         assert (ack.id, ack.outcome) == (command.id, "ok")  # type: ignore[union-attr]
+
+
+def test_a_frozen_agent_is_offline_by_its_will_within_15_s(
+        mosquitto: Any, mqtt_subscriber: Callable[..., Any],
+        run_agent: Callable[..., subprocess.Popen[str]]) -> None:
+    lab = mqtt_subscriber(mosquitto.url, [STATUS, TELEMETRY])
+    agent = run_agent(0, 10)  # the default config, sending telemetry at 10 Hz
+    session = next_session(agent)
+    assert lab.wait_for(lambda got: len(got) > 20)  # busy: the worst case, as in a lesson
+    agent.send_signal(signal.SIGSTOP)  # no TCP close: the broker must notice the silence
+    frozen = time.monotonic()
+
+    def offline(got: list[Any]) -> bool:
+        statuses = [m for m in got if m.topic == STATUS]
+        return bool(statuses) and latest(statuses) == ("offline", session)
+
+    assert lab.wait_for(offline, OFFLINE_WITHIN + 2)
+    assert time.monotonic() - frozen <= OFFLINE_WITHIN + 0.5
+
+
+def test_a_frozen_broker_is_noticed_by_the_kit_within_two_keepalives(
+        mosquitto: Any, make_link: Callable[..., LabLink], outbox_path: Path) -> None:
+    connections = Connections()
+    with Outbox(outbox_path) as outbox:
+        make_link(outbox, connections, keepalive=1)
+        assert connections.wait_for([True])
+        mosquitto.pause()  # the connection stays open; nothing comes back
+        frozen = time.monotonic()
+        assert connections.wait_for([True, False])  # the supervisor's lab-lost grace starts
+        assert time.monotonic() - frozen <= 2 * 1 + 1.5
+        mosquitto.resume()
+        assert connections.wait_for([True, False, True])
