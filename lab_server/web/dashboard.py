@@ -52,11 +52,28 @@ def kit(kit: str) -> Any:
     latest = jsonable(store.latest(kit)) or {}
     events = jsonable(store.events(kit, limit=50)) or []
     channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
-    # The catalogue names the kit's devices; a camera has no readings but is listed by name.
-    # With no catalogue yet, offer the button: a kit without a camera answers "refused".
-    has_camera = not channels or any("camera" in device for device in channels)
+    has_camera = kit_has_camera(record["profile"], channels or {})
     return render_template("kit.html", kit=record, latest=latest, events=events,
                            channels=channels, has_camera=has_camera)
+
+
+def kit_has_camera(profile: str | None, channels: dict[str, Any]) -> bool:
+    """Whether to offer a snapshot: the kit's built-in profile has a camera, or its channel
+    catalogue names one. For a profile we cannot read, offer it: a kit without a camera
+    answers the snapshot with "refused" or "failed", which the page shows."""
+    if any("camera" in device for device in channels):
+        return True
+    if not profile:
+        return True
+    import tomllib
+    from importlib import resources
+
+    try:
+        text = (resources.files("kitsdk") / "profiles" / f"{profile}.toml").read_text("utf-8")
+        devices = tomllib.loads(text).get("devices", {})
+    except (OSError, ValueError):
+        return True
+    return any(isinstance(d, dict) and d.get("driver") == "camera" for d in devices.values())
 
 
 def _args_from_form(name: str) -> dict[str, Any]:

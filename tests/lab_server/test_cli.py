@@ -55,3 +55,16 @@ def test_users_token_works_for_the_api(runner: FlaskCliRunner, client: Any) -> N
     me = client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
     assert me.get_json()["user"] == "teacher"
     assert runner.invoke(args=["users", "token", "nobody"]).exit_code == 1
+
+
+def test_the_kitlab_console_script_lists_its_commands() -> None:
+    from click.testing import CliRunner
+
+    from lab_server.cli import main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for command in ("serve", "demo", "kits", "users"):
+        assert command in result.output
+    demo = CliRunner().invoke(main, ["demo", "--help"])
+    assert "--kits" in demo.output

@@ -35,7 +35,8 @@ def test_the_kit_page(teacher: FlaskClient, lab: Any) -> None:
     page = teacher.get("/kits/kit-1").get_data(as_text=True)
     for expected in ('data-reading="distance.cm"', 'data-reading="motors.left"',
                      "script.started", 'id="cmd-stop"', 'id="cmd-lock"', 'id="cmd-unlock"',
-                     'id="cmd-identify"', 'id="cmd-reset"', "uPlot.iife.min.js"):
+                     'id="cmd-identify"', 'id="cmd-reset"', 'id="cmd-snapshot"',
+                     "uPlot.iife.min.js"):
         assert expected in page, expected
     assert teacher.get("/kits/nope").status_code == 404
 
@@ -177,3 +178,10 @@ def test_health(client: FlaskClient) -> None:
     assert "broker" in body and body["web"]["live_streams"] == 0
     page = client.get("/health", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "Lab health" in page.get_data(as_text=True)
+
+
+def test_a_snapshot_is_offered_where_the_kit_has_a_camera() -> None:
+    from lab_server.web.dashboard import kit_has_camera
+
+    assert kit_has_camera("rover", {}) and not kit_has_camera("starter", {"led": {}})
+    assert kit_has_camera("starter", {"camera": {}}) and kit_has_camera("my-own", {})
