@@ -148,6 +148,7 @@
 
   function ack(u, replay) {
     var d = u.data || {};
+    if (!d.id && d.command_id) d.id = d.command_id;
     if (!replay) (seenAcks[d.id] || (seenAcks[d.id] = [])).push(u);
     var label = d.outcome === "ok" ? "✓" : "✗ " + d.outcome;
     var t = tile(u.kit);
@@ -182,12 +183,23 @@
         acks.insertBefore(li, acks.firstChild);
       }
       if (d.thumbnail) {
-        var fig = document.getElementById("snapshot");
-        $("img", fig).src = "data:image/jpeg;base64," + d.thumbnail;
-        $("figcaption", fig).textContent = "snapshot at " + new Date((d.ts || u.ts) * 1000).toLocaleTimeString();
-        fig.hidden = false;
+        showSnapshot(d.thumbnail, d.ts || u.ts);
+      } else if (d.has_thumbnail) {  // the live update left the JPEG out: fetch it
+        fetch("/api/commands/" + encodeURIComponent(d.id) + "/acks", {credentials: "same-origin"})
+          .then(function (r) { return r.json(); })
+          .then(function (body) {
+            (body.acks || []).forEach(function (a) { if (a.kit === u.kit && a.thumbnail) showSnapshot(a.thumbnail, a.ts); });
+          });
       }
     }
+  }
+
+  function showSnapshot(base64, ts) {
+    var fig = document.getElementById("snapshot");
+    if (!fig) return;
+    $("img", fig).src = "data:image/jpeg;base64," + base64;
+    $("figcaption", fig).textContent = "snapshot at " + new Date(ts * 1000).toLocaleTimeString();
+    fig.hidden = false;
   }
 
   // --- charts (kit page) ------------------------------------------------------------------

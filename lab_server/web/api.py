@@ -190,4 +190,12 @@ def command_all() -> Any:
 @bp.get("/commands/<command_id>/acks")
 @login_required
 def acks(command_id: str) -> Any:
-    return jsonify(id=command_id, acks=jsonable(store().acks(command_id)))
+    """The acks so far; a snapshot's JPEG as base64 in ``thumbnail`` (the store's records
+    leave it out of ``to_json()`` unless asked)."""
+    found = []
+    for record in store().acks(command_id):
+        try:
+            found.append(jsonable(record.to_json(thumbnail=True)))
+        except (AttributeError, TypeError):
+            found.append(jsonable(record))
+    return jsonify(id=command_id, acks=found)

@@ -57,6 +57,7 @@ class LiveLab:
     motors: list[str]  # the tile/kit-page readings that are a rover's motor speeds
     reading: str  # a reading that changes all the time
     store: Any
+    shots: Path
     close_callbacks: list[Any] = field(default_factory=list)
 
     def close(self) -> None:
@@ -70,7 +71,7 @@ def _real_lab(tmp_path: Path) -> LiveLab:
     demo = start_demo(2, port=0, data_dir=tmp_path / "demo", rate=10)
     lab = LiveLab(demo.url, demo.teacher, [k.id for k in demo.kits],
                   ["drive.left", "drive.right"], "drive.left", demo.services.store,
-                  [demo.close])
+                  tmp_path, [demo.close])
     return lab
 
 
@@ -104,7 +105,7 @@ def live_lab(tmp_path: Path, request: pytest.FixtureRequest, passwords: dict[str
         thread.start()
         live = LiveLab(server.url, ("teacher", passwords["teacher"]), ["kit-1", "kit-2"],
                        ["motors.left", "motors.right"], "distance.cm", services.store,
-                       [server.close, thread.join, stop.set])
+                       tmp_path, [server.close, thread.join, stop.set])
     yield live
     live.close()
 
@@ -132,12 +133,13 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
         # the kits come online, by themselves, on the live stream
         for kit in live_lab.kits:
             page.wait_for_selector(f'.tile[data-kit="{kit}"].state-online')
+        page.screenshot(path=str(live_lab.shots / "room.png"))
         kit = live_lab.kits[0]
 
         # a reading changes live on the kit page
         page.click(f'.tile[data-kit="{kit}"]')
         page.wait_for_url(f"{live_lab.url}/kits/{kit}")
-        page.wait_for_function("document.body.dataset.live === 'open'")
+        page.wait_for_function("() => document.body.dataset.live === 'open'")
         cell = f'tr[data-reading="{live_lab.reading}"] td.value'
         page.wait_for_function(
             "s => { const el = document.querySelector(s); return el && el.textContent.trim(); }",
@@ -159,6 +161,11 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
                 "s => parseFloat(document.querySelector(s).textContent) === 0",
                 arg=f'tr[data-reading="{name}"] td.value')
 
+        # a camera snapshot comes back with its ack
+        page.click("#cmd-snapshot")
+        page.wait_for_selector('#snapshot:not([hidden]) img[src^="data:image/jpeg;base64,"]')
+        page.screenshot(path=str(live_lab.shots / "kit.png"))
+
         # lock with a message, then unlock
         page.fill("#lock-message", "Eyes on the board")
         page.click("#cmd-lock")
@@ -179,7 +186,7 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
 
         # Stop all, confirmed in the browser's dialog: every kit acks on its tile
         page.goto(live_lab.url + "/")
-        page.wait_for_function("document.body.dataset.live === 'open'")
+        page.wait_for_function("() => document.body.dataset.live === 'open'")
         page.once("dialog", lambda dialog: dialog.accept())
         page.click("#stop-all")
         for other in live_lab.kits:
@@ -189,5 +196,4 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
                    "the room's receipt counting acks")
     finally:
         context.close()
-        print("browser errors:", errors)
     assert errors == []
