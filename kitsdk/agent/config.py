@@ -42,7 +42,7 @@ class AgentConfig:
     ca_file: str = ""
     profile: str = ""
     rate: float = 10.0
-    keepalive: int = 5
+    keepalive: int = 3
     lab_lost_grace: float = 2.0
     stop_grace: float = 0.25
     outbox: str = "/var/lib/kitsdk/outbox.db"

@@ -34,7 +34,6 @@ from ..telemetry import (
     Status,
     Telemetry,
     encode,
-    new_id,
     topic_for,
 )
 from .config import AgentConfig
@@ -44,12 +43,18 @@ from .sampling import sample
 
 log = logging.getLogger(__name__)
 
+#: Queued messages beyond which a new sample counts as historical: it waits behind a replay.
+BACKLOG = 64
+
 
 class Link(Protocol):
     """What the supervisor needs of its link to the lab (``kitsdk.agent.link.LabLink``)."""
 
     @property
     def connected(self) -> bool: ...
+
+    @property
+    def session(self) -> str: ...
 
     def start(self) -> None: ...
 
@@ -75,7 +80,6 @@ class Agent:
                  link_factory: LinkFactory | None = None) -> None:
         self.config = config
         self.backend = backend
-        self.session = new_id()
         self.locked: str | None = None  # the lock message while locked
         self.run: ScriptRun | None = None
         self.errors: dict[str, int] = {}
@@ -105,7 +109,7 @@ class Agent:
                 {name: {c.name: c.unit for c in chans}
                  for name, chans in self.kit.channels().items()} if self.kit else {})
             profile = self.kit.name if self.kit else (self.config.profile or "unknown")
-        return Status(state=state, session=self.session, profile=profile, sdk=__version__,
+        return Status(state=state, session=self.link.session, profile=profile, sdk=__version__,
                       channels=channels, running=running)
 
     # -- telemetry and events --------------------------------------------------------------
@@ -122,20 +126,26 @@ class Agent:
                 values = None
         if values:
             seq = self.outbox.next_seq("telemetry")
-            message = Telemetry(session=self.session, seq=seq, values=values)
+            message = Telemetry(session=self.link.session, seq=seq, values=values,
+                                historical=self._replaying())
             self._put(Kind.TELEMETRY, encode(message))
 
     def emit(self, kind: str, **data: Any) -> None:
         """Queue an event (script, lesson, safety) for the lab."""
         seq = self.outbox.next_seq("event")
-        self._put(Kind.EVENT, encode(Event(session=self.session, seq=seq, kind=kind, data=data)))
+        self._put(Kind.EVENT,
+                  encode(Event(session=self.link.session, seq=seq, kind=kind, data=data)))
+
+    def _replaying(self) -> bool:
+        """A sample taken now will be replayed rather than sent live (docs/mqtt.md)."""
+        return not self.link.connected or len(self.outbox) > BACKLOG
 
     def _put(self, kind: Kind, payload: bytes) -> None:
         topic = topic_for(self.config.lab, self.config.kit, kind)
         drops = self.outbox.stats.unreported_drops
         if drops:
             seq = self.outbox.next_seq("event")
-            report = encode(Event(session=self.session, seq=seq, kind="outbox.dropped",
+            report = encode(Event(session=self.link.session, seq=seq, kind="outbox.dropped",
                                  data={"count": drops}))
             self.outbox.put(topic_for(self.config.lab, self.config.kit, Kind.EVENT), report,
                             reports_drops=drops)

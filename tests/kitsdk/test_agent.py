@@ -254,3 +254,22 @@ def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path:
     assert kinds == ["lesson.started", "lesson.step_passed", "lesson.step_failed",
                      "lesson.finished"]
     assert lab.events("lesson.step_failed")[0].data["hint"] == "call blink() on the LED"
+
+
+def test_telemetry_from_an_outage_arrives_later_marked_historical(
+        agent_factory: Any, mosquitto: Any, lab: Lab) -> None:
+    agent = agent_factory()
+    assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 3)
+    mosquitto.stop()
+    wait_until(lambda: not agent.link.connected, 10, "the link noticed")
+    buffered = len(agent.outbox)
+    wait_until(lambda: len(agent.outbox) >= buffered + 10, 10, "samples buffered")
+    mosquitto.start()
+
+    def caught_up(_: object) -> bool:
+        seqs = sorted({t.seq for t in decoded(lab.sub, "telemetry")})
+        return len(seqs) > 30 and seqs == list(range(seqs[0], seqs[-1] + 1)) \
+            and not decoded(lab.sub, "telemetry")[-1].historical
+
+    assert lab.sub.wait_for(caught_up, 20), "telemetry was lost or never caught up"
+    assert any(t.historical for t in decoded(lab.sub, "telemetry"))
