@@ -88,7 +88,7 @@ def _check_step(trial: Trial, number: int, step: Step) -> StepResult:
         saw, hint = failed.saw, failed.hint
         crash = crash_summary(trial)
         if crash:
-            saw, hint = f"{saw}. {crash}", f"fix that error first. {hint}"
+            saw, hint = f"{saw}. {crash}", f"fix that error first; then {hint}"
         progress.report("lesson.step_failed", lesson=lesson.id, step=number, title=step.title,
                         hint=f"{saw}. Hint: {hint}")
         return StepResult(number, step, False, saw, hint)

@@ -48,7 +48,7 @@ def _list(args: argparse.Namespace) -> int:
     from ..cli import _table
     from .catalogue import installed
 
-    rows = [(lesson.id, lesson.level, f"{lesson.minutes} min", lesson.profile, lesson.title)
+    rows = [(lesson.id, lesson.level, f"{lesson.minutes} min", lesson.kit, lesson.title)
             for lesson in installed().values()]
     print(_table(rows, ("lesson", "level", "time", "kit", "title")))
     print("\nkit lesson show ID tells you what to build.")
@@ -61,7 +61,7 @@ def _show(args: argparse.Namespace) -> int:
     lesson = find(args.id)
     print(f"# {lesson.title}")
     print(f"\nLevel {lesson.level} ({LEVELS[lesson.level]}), about {lesson.minutes} minutes, "
-          f"on the '{lesson.profile}' kit.\n")
+          f"on the '{lesson.kit}' kit.\n")
     print(lesson.intro)
     for number, step in enumerate(lesson.steps, 1):
         print(f"\n## Step {number}: {step.title}\n")
@@ -113,7 +113,7 @@ def _check(args: argparse.Namespace) -> int:
         print(f"kit: there is no script {args.script}", file=sys.stderr)
         return 2
     print(f"Checking {args.script} against '{lesson.title}' on a simulated "
-          f"'{lesson.profile.removesuffix('.toml')}' kit...\n", flush=True)
+          f"'{lesson.kit}' kit...\n", flush=True)
 
     def show(result: StepResult) -> None:
         mark = {True: "pass", False: "FAIL", None: " -- "}[result.passed]

@@ -18,6 +18,8 @@ pins did is not sent here: the simulated factory journals it to ``KITSDK_SIM_TRA
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import sys
 import threading
@@ -69,10 +71,16 @@ class Harness:
         self._go.wait(GO_WAIT)
 
     def serve(self) -> None:
-        """Answer requests until the checker hangs up (runs on a daemon thread)."""
+        """Answer requests until the checker hangs up (runs on a daemon thread).
+
+        The checker closes its end only after the script has ended, so an end of input
+        means the checker itself died: the script ends too (SIGTERM, the safety net's way)
+        rather than loop on with nobody watching.
+        """
         for message in self.channel:
             with self._busy:
                 self.channel.send("reply", **self._answer(message))
+        os.kill(os.getpid(), signal.SIGTERM)
 
     def finish(self) -> None:
         """The script has ended: let a request in progress be answered (pressing the button

@@ -105,6 +105,11 @@ class Lesson:
                             f"{self.profile!r}")
 
     @property
+    def kit(self) -> str:
+        """The kit's name as students see it: ``"starter"``, or ``"alarm"`` for ``alarm.toml``."""
+        return self.profile.removesuffix(".toml")
+
+    @property
     def starter_file(self) -> str:
         """The file ``kit lesson start`` writes the starter code to: ``traffic_lights.py``."""
         return self.id.replace("-", "_") + ".py"

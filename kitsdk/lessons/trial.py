@@ -16,6 +16,7 @@ with a timeout and end early when the script ends; no check ever sleeps blindly.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
@@ -44,6 +46,10 @@ REPLY_WAIT: Final = 5.0
 POLL: Final = 0.01
 #: Seconds a stopped script gets to end by itself before it is killed.
 GRACE: Final = 1.0
+#: Lines of output kept (the latest): a script printing in a tight loop must not fill memory.
+KEEP_LINES: Final = 10_000
+#: The pins' journal, in the script's folder.
+TRACE: Final = ".kitsdk-trace.jsonl"
 
 
 class Trial:
@@ -63,11 +69,11 @@ class Trial:
         self.profile = lesson.load_profile()
         #: ``time.time()`` when the script went on past ``Kit(...)``; times count from it.
         self.t0 = time.time()
-        #: What one step's check found that a later step's needs (when the button was pressed).
+        #: What one step's check found that a later step's check needs (when it pressed).
         self.notes: dict[str, Any] = {}
         self._changed = threading.Condition()
-        self._printed: list[tuple[float, str]] = []
-        self._errors: list[str] = []
+        self._printed: deque[tuple[float, str]] = deque(maxlen=KEEP_LINES)
+        self._errors: deque[str] = deque(maxlen=KEEP_LINES)
         self._replies: dict[int, dict[str, Any]] = {}
         self._kit: dict[str, Any] | None = None
         self._rover: dict[str, Any] | None = None  # the rover's report when the script ended
@@ -76,7 +82,7 @@ class Trial:
         self._open_streams = 3  # stdout, stderr and the harness's channel
         self._readers: list[threading.Thread] = []
         self.process: subprocess.Popen[str] | None = None
-        self.journal = Journal(folder / ".kitsdk-trace.jsonl")
+        self.journal = Journal(folder / TRACE)
         self._channel: Channel | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -87,7 +93,7 @@ class Trial:
             (self.folder / profile).write_text(self.lesson.profile_text, encoding="utf-8")
             profile = str(self.folder / profile)
         env = {**os.environ, "KITSDK_BACKEND": "sim", "KITSDK_PROFILE": profile,
-               "KITSDK_SIM_TRACE": str(self.folder / ".kitsdk-trace.jsonl"),
+               "KITSDK_SIM_TRACE": str(self.folder / TRACE),
                "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
         ours, theirs = socket.socketpair()
         self._channel = Channel(ours)
@@ -128,16 +134,22 @@ class Trial:
         self.t0 = float(self._request("go")["t"])
 
     def stop(self) -> None:
-        """End the script if it still runs (SIGTERM, then SIGKILL) and release everything."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # the safety net stops motors first
-            try:
-                self.process.wait(GRACE)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """End the script if it still runs (SIGTERM, then SIGKILL) and release everything.
+
+        Anything the script started is killed too: it runs in a process group of its own.
+        """
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)  # the safety net stops motors first
+                try:
+                    self.process.wait(GRACE)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            with contextlib.suppress(ProcessLookupError):  # the group is empty: all gone
+                os.killpg(self.process.pid, signal.SIGKILL)
         for reader in self._readers:
-            reader.join()
+            reader.join(GRACE)
         if self._channel is not None:
             self._channel.close()
         self.journal.close()
@@ -221,7 +233,8 @@ class Trial:
         return None if self.process is None or not self.ended else self.process.returncode
 
     def printed(self, since: float = float("-inf")) -> list[tuple[float, str]]:
-        """The lines the script printed (at or after ``since``), with when it printed them."""
+        """The lines the script printed (at or after ``since``; the latest :data:`KEEP_LINES`),
+        with when it printed them."""
         with self._changed:
             return [(t - self.t0, line) for t, line in self._printed if t - self.t0 >= since]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import wait_until
 
 from kitsdk import BadMessage
 from kitsdk.lessons import (
@@ -104,6 +106,7 @@ def test_a_lesson_names_its_starter_file_and_loads_its_kit() -> None:
     assert isinstance(profile, Profile)
     assert (profile.name, list(profile.devices)) == ("mine", ["red"])
     assert profile.source == "mine.toml (lesson 'two-lights')"
+    assert (own.kit, TWO_LIGHTS.kit) == ("mine", "starter")
 
 
 def test_a_failed_step_always_says_what_it_saw_and_what_to_try() -> None:
@@ -240,7 +243,7 @@ def test_a_crash_is_shown_with_its_line(tmp_path: Path) -> None:
     failed = report.results[1]
     assert failed.saw == ("the amber LED stayed off. Your script stopped with an error "
                           "(line 5): NameError: name 'amber' is not defined")
-    assert failed.hint.startswith("fix that error first. ")
+    assert failed.hint == "fix that error first; then switch it on: kit.amber.on()"
 
 
 def test_a_kit_error_is_shown_in_the_kits_own_words(tmp_path: Path) -> None:
@@ -294,6 +297,56 @@ def test_a_script_that_will_not_stop_is_killed_with_its_outputs_safe(tmp_path: P
     # The SIGTERM handler stops the outputs before it raises, so the LED went off.
     assert trial.history("red")[-1][1] == 0.0
     assert trial.journal.bad_lines == 0
+
+
+CHECKER_THAT_DIES = """\
+import sys, threading
+from pathlib import Path
+from kitsdk.lessons import Trial, find
+
+trial = Trial(find("blink"), sys.argv[1], Path(sys.argv[2]))
+trial.start()
+trial.begin()
+print(trial.process.pid, flush=True)
+threading.Event().wait()
+"""
+
+
+def running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has ended; only its parent can reap it
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_script_ends_when_its_checker_dies(tmp_path: Path) -> None:
+    looping = script(tmp_path, 'from kitsdk import Kit\nkit = Kit("starter")\nwhile True:\n'
+                               '    pass\n')
+    with subprocess.Popen([sys.executable, "-c", CHECKER_THAT_DIES, str(looping),
+                           str(tmp_path)], stdout=subprocess.PIPE, text=True) as checker:
+        try:
+            assert checker.stdout is not None
+            pid = int(checker.stdout.readline())
+            assert running(pid)
+        finally:
+            checker.kill()
+    wait_until(lambda: not running(pid), timeout=10, what="the orphaned script gone")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_what_a_script_started_is_stopped_with_it(tmp_path: Path) -> None:
+    code = RED_ONLY + textwrap.dedent("""\
+        import subprocess, sys
+        helper = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        print(helper.pid, flush=True)
+    """)
+    with Trial(TWO_LIGHTS, script(tmp_path, code), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: trial.printed(), 5.0)
+        helper = int(trial.printed()[0][1])
+    wait_until(lambda: not running(helper), what="the script's helper process gone")
 
 
 def test_a_check_holds_buttons_and_sets_sensors(tmp_path: Path) -> None:

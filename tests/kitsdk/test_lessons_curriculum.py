@@ -211,8 +211,7 @@ def test_every_lesson_reads_as_a_lesson(lesson_id: str) -> None:
     assert len(lesson.steps) >= 2
     compile(lesson.starter, lesson.starter_file, "exec")
     compile(lesson.solution, lesson.starter_file, "exec")
-    kit = lesson.profile.removesuffix(".toml")
     assert f'Kit("{lesson.profile}")' in lesson.starter, "the starter names its kit"
-    assert lesson.load_profile().name == kit
+    assert lesson.load_profile().name == lesson.kit
     for step in lesson.steps:
         assert step.title[0].isupper() and not step.title.endswith(".")

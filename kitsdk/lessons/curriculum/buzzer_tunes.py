@@ -39,7 +39,7 @@ def one_beep(trial: Trial) -> None:
     expect(trial, lambda: _beeps(trial)[0].over, 2.0, saw="the buzzer started and never stopped",
            hint="stop it after a short while: sleep(0.1), then kit.buzzer.off()")
     length = _beeps(trial)[0].length
-    if not near(length, SHORT, 0.05):
+    if not near(length, SHORT, 0.08):
         raise StepFailed(saw=f"the first beep lasted {seconds(length)}",
                          hint=f"a short beep is {SHORT} s: sleep({SHORT}) between on() and off()")
 

@@ -129,8 +129,8 @@ LESSON = Lesson(
     profile_text=PROFILE,
     intro="""\
 A parking sensor beeps when a car gets close to a wall. Yours uses an ultrasonic distance
-sensor: it sends out a click too high for you to hear and times the echo. `kit.distance.
-distance` is how far away the nearest thing is, in metres (0.2 is 20 cm).
+sensor: it sends out a click too high for you to hear and times the echo.
+`kit.distance.distance` is how far away the nearest thing is, in metres (0.2 is 20 cm).
 
 This lesson's kit is described in `alarm.toml` (`kit lesson start` writes it for you):
 the buzzer on GPIO19, the sensor's TRIG on GPIO23 and ECHO on GPIO24. On a laptop, make
