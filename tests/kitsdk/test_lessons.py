@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from helpers import wait_until
 
+import kitsdk.lessons
 from kitsdk import BadMessage
 from kitsdk.lessons import (
     BadLesson,
@@ -31,6 +32,7 @@ from kitsdk.lessons import (
 )
 from kitsdk.lessons.checks import expect, printed_number, pulses
 from kitsdk.profile import Profile
+from kitsdk.script import run_script
 from kitsdk.telemetry import Event, new_id
 from kitsdk.telemetry.checks import TEXT_MAX
 
@@ -403,6 +405,19 @@ def test_a_check_reports_progress_in_the_schemas_events(
                             "hint": "the amber LED stayed off. Hint: switch it on: "
                                     "kit.amber.on()"}
     assert events[3][1] == {"lesson": "two-lights", "passed": 1, "steps": 2}
+
+
+def test_the_agent_can_run_a_check_as_a_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               events: list[tuple[str, dict[str, Any]]]) -> None:
+    # The agent's child process runs scripts with run_script, and forwards progress events.
+    monkeypatch.setattr(sys, "argv", sys.argv[:])
+    monkeypatch.setattr(sys, "path", sys.path[:])
+    student = script(tmp_path, find("colour-rover").starter)
+    as_script = Path(kitsdk.lessons.__file__).with_name("__main__.py")
+    assert run_script(as_script, ["check", "colour-rover", str(student)]) == 1
+    assert [kind for kind, _ in events] == [
+        "lesson.started", "lesson.step_failed", "lesson.finished"]
+    assert events[1][1]["hint"].startswith("I held up a red card, and your script printed nothing")
 
 
 def test_report_keeps_to_the_schema(events: list[tuple[str, dict[str, Any]]]) -> None:
