@@ -23,6 +23,8 @@ from .exc import KitError
 
 #: Where a kit's agent listens for `kit run` (kitsdk.agent.config.AgentConfig.control_socket).
 DEFAULT_AGENT_SOCKET = "/run/kitsdk/agent.sock"
+#: Set in the environment of a script the agent runs, so it never hands itself over again.
+UNDER_AGENT = "KITSDK_UNDER_AGENT"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
+def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
+    """Rows as a plain-text table with a header line, as every ``kit`` listing prints."""
     cells = [list(map(str, headers))] + [[str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
@@ -89,7 +92,7 @@ def _wiring(profile: object) -> str:
     assert isinstance(profile, Profile)
     rows = [(device, driver, role, pin.name, pin.physical)
             for device, driver, role, pin in profile.wiring()]
-    return _table(rows, ("device", "driver", "role", "pin", "header pin"))
+    return table(rows, ("device", "driver", "role", "pin", "header pin"))
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -113,7 +116,7 @@ def _profiles(args: argparse.Namespace) -> int:
     for name in builtin_profiles():
         profile = load_profile(name)
         rows.append((name, len(profile.devices), profile.description))
-    print(_table(rows, ("profile", "devices", "description")))
+    print(table(rows, ("profile", "devices", "description")))
     return 0
 
 
@@ -124,7 +127,7 @@ def _drivers(args: argparse.Namespace) -> int:
     for name, driver in default_registry().load_all().items():
         summary = (driver.__doc__ or "").strip().splitlines()[0] if driver.__doc__ else ""
         rows.append((name, f"{driver.__module__}.{driver.__qualname__}", summary))
-    print(_table(rows, ("driver", "class", "what it is")))
+    print(table(rows, ("driver", "class", "what it is")))
     return 0
 
 
@@ -167,8 +170,8 @@ def _run(args: argparse.Namespace) -> int:
         args.profile, rest = rest[1], rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
-    agent = os.environ.get("KITSDK_AGENT_SOCKET") or DEFAULT_AGENT_SOCKET
-    if Path(agent).is_socket():
+    agent = agent_socket()
+    if agent is not None:
         from .agent.control import hand_over
 
         if args.profile:
@@ -178,6 +181,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.profile:
         os.environ["KITSDK_PROFILE"] = args.profile
     return run_script(args.script, rest)
+
+
+def agent_socket() -> str | None:
+    """The kit agent's socket, if one listens and this is not already its script."""
+    if os.environ.get(UNDER_AGENT):
+        return None
+    path = os.environ.get("KITSDK_AGENT_SOCKET") or DEFAULT_AGENT_SOCKET
+    return path if Path(path).is_socket() else None
 
 
 def _agent(args: argparse.Namespace) -> int:

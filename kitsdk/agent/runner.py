@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ..cli import UNDER_AGENT
 from .ipc import Channel
 
 #: Lines of the script's output kept for the 'finished' and 'crashed' events.
@@ -52,7 +53,8 @@ class ScriptRun:
         self._on_exit = on_exit
         ours, theirs = socket.socketpair()
         self.channel = Channel(ours)
-        environment = {**(env if env is not None else os.environ), "KITSDK_AGENT_RATE": str(rate)}
+        environment = {**(env if env is not None else os.environ),
+                       "KITSDK_AGENT_RATE": str(rate), UNDER_AGENT: "1"}
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "kitsdk.agent.child", str(theirs.fileno()),

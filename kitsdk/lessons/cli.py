@@ -45,12 +45,12 @@ def add_commands(commands: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..cli import _table
+    from ..cli import table
     from .catalogue import installed
 
     rows = [(lesson.id, lesson.level, f"{lesson.minutes} min", lesson.kit, lesson.title)
             for lesson in installed().values()]
-    print(_table(rows, ("lesson", "level", "time", "kit", "title")))
+    print(table(rows, ("lesson", "level", "time", "kit", "title")))
     print("\nkit lesson show ID tells you what to build.")
     return 0
 
@@ -112,6 +112,14 @@ def _check(args: argparse.Namespace) -> int:
     if not Path(args.script).is_file():
         print(f"kit: there is no script {args.script}", file=sys.stderr)
         return 2
+    from ..cli import agent_socket
+
+    agent = agent_socket()
+    if agent is not None:  # on a kit: the agent runs the check, and the lab sees the steps
+        from ..agent.control import hand_over
+
+        runner = Path(__file__).with_name("__main__.py")
+        return hand_over(agent, str(runner), ["check", args.id, str(Path(args.script).resolve())])
     print(f"Checking {args.script} against '{lesson.title}' on a simulated "
           f"'{lesson.kit}' kit...\n", flush=True)
 

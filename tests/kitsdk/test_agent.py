@@ -273,3 +273,26 @@ def test_telemetry_from_an_outage_arrives_later_marked_historical(
 
     assert lab.sub.wait_for(caught_up, 20), "telemetry was lost or never caught up"
     assert any(t.historical for t in decoded(lab.sub, "telemetry"))
+
+
+def test_kit_lesson_check_on_a_kit_reports_each_step_to_the_lab(
+        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
+    from kitsdk.lessons import find
+
+    agent = agent_factory()
+    script = tmp_path / "blink.py"
+    script.write_text(find("blink").solution)
+    control = ControlServer(agent, agent.config.control_socket)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "kitsdk.cli", "lesson", "check", "blink", str(script)],
+            capture_output=True, text=True, timeout=120,
+            env={**os.environ, "KITSDK_AGENT_SOCKET": agent.config.control_socket})
+    finally:
+        control.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Well done" in result.stdout
+    assert lab.sub.wait_for(lambda _: lab.events("lesson.finished"))
+    finished = lab.events("lesson.finished")[0].data
+    assert finished["lesson"] == "blink" and finished["passed"] == finished["steps"]
+    assert len(lab.events("lesson.step_passed")) == finished["steps"]
