@@ -377,8 +377,9 @@ pause()
         released = trial.release()
         assert trial.wait(lambda: trial.level("red") == 0, 2.0)
         (on, _), (off, _) = trial.history("red")[-2:]
-        assert pressed <= on < pressed + 0.1 and released <= off < released + 0.1
-        assert off - on == pytest.approx(0.2, abs=0.05)
+        # Generous bounds: the script's process may wait for a core on a busy machine.
+        assert pressed <= on < pressed + 0.25 and released <= off < released + 0.25
+        assert off - on == pytest.approx(0.2, abs=0.1)
 
 # -- progress -------------------------------------------------------------------------------------
 
