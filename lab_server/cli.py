@@ -170,8 +170,9 @@ def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
         server = WebServer(app, host or app.config.get("HOST", "0.0.0.0"),
                            port if port is not None else int(app.config.get("PORT", 8080)))
         broker = services.broker
-        click.echo(f"kitlab: lab {services.config.lab} on {server.url} "
-                   f"(broker: {broker.kind} at {broker.url})", err=True)
+        where = f"{broker.kind} at {broker.url}" if broker else services.config.broker_url
+        click.echo(f"kitlab: lab {services.config.lab} on {server.url} (broker: {where})",
+                   err=True)
         _serve_until_signal(server)
     finally:
         services.close()

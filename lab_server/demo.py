@@ -69,6 +69,7 @@ class Demo:
     data_dir: Path
     kits: list[DemoKit] = field(default_factory=list)
     scratch: bool = False
+    homes: list[Path] = field(default_factory=list)
     _closed: bool = False
 
     @property
@@ -92,6 +93,8 @@ class Demo:
                 process.wait()
         self.server.close()
         self.services.close()
+        for home in self.homes:
+            shutil.rmtree(home, ignore_errors=True)
         if self.scratch:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
@@ -125,6 +128,7 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
     teacher = ("teacher", secrets.token_urlsafe(9))
     mentor = ("mentor", secrets.token_urlsafe(9))
     store = services.store
+    assert services.broker is not None, "the demo runs its own broker"
     for (name, password), role in ((teacher, "teacher"), (mentor, "mentor")):
         store.add_user(name, role, generate_password_hash(password))
     demo = Demo(services, server, teacher, mentor, directory, scratch=scratch)
@@ -133,7 +137,10 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
         script.write_text(DEMO_SCRIPT, encoding="utf-8")
         logs = directory / "logs"
         logs.mkdir(exist_ok=True)
-        home = directory / "kits"
+        # The agents' HOME (their outbox and control socket) in a short path of its own:
+        # a Unix socket's path may be at most 107 bytes.
+        home = Path(tempfile.mkdtemp(prefix="kitlab-kits-"))
+        demo.homes.append(home)
         for number in range(1, kits + 1):
             kit_id, team = f"kit-{number}", TEAMS[(number - 1) % len(TEAMS)]
             credentials = store.add_kit(kit_id, team=team)

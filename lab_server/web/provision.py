@@ -46,6 +46,8 @@ def kit_broker_url(services: Any, public: str | None, host: str | None) -> str:
     with a loopback host replaced by the host the teacher reached this server by."""
     if public:
         return public
+    if services.broker is None:  # a broker of the school's: its configured URL
+        return str(services.config.broker_url)
     url = urlsplit(str(services.broker.url))
     if host and (url.hostname or "") in _LOOPBACK:
         netloc = f"{host}:{url.port}" if url.port else host

@@ -123,7 +123,7 @@ class StandInStore:
             if (kit and k != kit) or (team and record.team != team) \
                     or (start is not None and ts < start) or (end is not None and ts > end):
                 continue
-            if lesson and (record.lesson or {}).get("lesson") != lesson:
+            if lesson and record.running != {"kind": "lesson", "name": lesson}:
                 continue
             for device, channels in values.items():
                 for channel, value in channels.items():
@@ -257,11 +257,12 @@ class SimKit:
         self.client.publish(topic, encode(message), qos=1, retain=kind == "status"
                             ).wait_for_publish(10)
 
-    def status(self, state: str = "online", running: Any = None) -> None:
+    def status(self, state: str = "online", running: Any = None, kind: str = "script"
+               ) -> None:
         from kitsdk.telemetry import Running, Status
 
         self.state = state
-        run = None if running is None else Running(kind="script", name=running)
+        run = None if running is None else Running(kind=kind, name=running)  # type: ignore
         self._send("status", Status(
             state=state, session=self.session, ts=time.time(), profile="rover", sdk="0.1.0",
             running=run, channels={"distance": {"cm": "cm"},
@@ -370,9 +371,8 @@ def _state(services: Any, kit: str) -> str:
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Any]:
     if REAL_BACKEND:
-        from lab_server.services import start_services
-
         from lab_server.config import LabConfig
+        from lab_server.services import start_services
 
         lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
                                                 hub_window=0.02))

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from helpers import wait_until
 
 from lab_server.web.ratelimit import LoginThrottle
 
@@ -187,6 +188,7 @@ def test_api_tokens(client: FlaskClient, lab: Any, services: Any, login: Any, cs
                                                              "args": {"seconds": 2}},
                            headers=auth)
     assert response.status_code == 202
+    wait_until(lambda: sim.commands, 10, "the kit got the command")
     assert [c.name for c in sim.commands] == ["identify"]
     # a new token replaces the old one
     client.post("/api/tokens", headers={"X-CSRF-Token": csrf_of(client)})

@@ -45,6 +45,7 @@ def test_export_a_kit_a_team_and_a_time_range(teacher: FlaskClient, lab: Any) ->
 
 def test_export_a_lesson(teacher: FlaskClient, lab: Any) -> None:
     sim = lab.kit("kit-1")
+    sim.status("online", running="rover-walls", kind="lesson")
     sim.event("lesson.started", lesson="rover-walls", steps=3)
     wait_until(lambda: lab.services.store.events("kit-1"), 10, "the lesson started")
     sim.telemetry(cm=5.0)
