@@ -1,0 +1,278 @@
+"""The ingest against a real private Mosquitto (the ``mosquitto`` fixture), and its pure
+decoder with bytes alone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import wait_until
+
+from kitsdk.telemetry import (
+    Command,
+    CommandAck,
+    Event,
+    Kind,
+    Status,
+    Telemetry,
+    decode,
+    encode,
+    topic_for,
+)
+from lab_server.exc import BadInput, BadValue, NotConnected, NotFound, StoreUnavailable
+from lab_server.hub import LiveHub
+from lab_server.ingest import Ingest
+from lab_server.intake import decode_inbound
+from lab_server.store import Store, open_store
+
+LAB = "room-4"
+S1 = "aaaa11112222"
+S2 = "bbbb33334444"
+
+
+def topic(kit: str, kind: Kind) -> str:
+    return topic_for(LAB, kit, kind)
+
+
+def status(state: str = "online", session: str = S1) -> bytes:
+    return encode(Status(state=state, session=session, profile="rover", sdk="0.1.0",  # type: ignore[arg-type]
+                         channels={"distance": {"cm": "cm"}}))
+
+
+def sample(seq: int, cm: float, *, historical: bool = False, ts: float | None = None) -> bytes:
+    return encode(Telemetry(session=S1, seq=seq, historical=historical,
+                            ts=ts if ts is not None else 1000.0 + seq,
+                            values={"distance": {"cm": cm}}))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(f"sqlite:///{tmp_path / 'lab.db'}")
+    opened.add_kit("kit-1")
+    opened.add_kit("kit-2")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def make_ingest(mosquitto: Any, store: Store) -> Iterator[Callable[..., Ingest]]:
+    made: list[Ingest] = []
+
+    def make(**kwargs: Any) -> Ingest:
+        options: dict[str, Any] = {"lab": LAB, "url": mosquitto.url, "reconnect_delays": (1, 1)}
+        options.update(kwargs)
+        ingest = Ingest(options.pop("store", store), options.pop("hub", None), **options)
+        made.append(ingest)
+        ingest.start()
+        assert ingest.wait_connected(10), "the ingest never connected"
+        return ingest
+
+    yield make
+    for ingest in made:
+        ingest.close()
+
+
+@pytest.fixture
+def kit(mosquitto: Any, mqtt_subscriber: Callable[..., Any]) -> Any:
+    """A client standing in for a kit: publishes, and records the commands it receives."""
+    return mqtt_subscriber(mosquitto.url, [topic("kit-1", Kind.CMD), topic("_all", Kind.CMD)],
+                           "kit-1")
+
+
+def test_messages_reach_the_store_and_the_hub(make_ingest: Callable[..., Ingest],
+                                              store: Store, kit: Any) -> None:
+    hub = LiveHub(window=0.01)
+    sub = hub.subscribe()
+    ingest = make_ingest(hub=hub)
+    kit.publish(topic("kit-1", Kind.STATUS), status(), retain=True)
+    for seq in range(1, 6):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
+    kit.publish(topic("kit-1", Kind.EVENT), encode(Event(
+        session=S1, seq=1, kind="script.started", data={"script": "drive.py"})))
+    wait_until(lambda: ingest.stored == 7, 10, "7 messages stored")
+    assert store.kit("kit-1").state == "online"  # type: ignore[union-attr]
+    assert store.latest("kit-1") == {"distance": {"cm": 5.0}}
+    assert [e.kind for e in store.events("kit-1")] == ["script.started"]
+    seen: list[Any] = []
+    wait_until(lambda: seen.extend(sub.get(0.05)) or {u.kind for u in seen} >= {
+        "status", "telemetry", "event"}, 10, "the hub's updates")
+    assert [u.data["values"] for u in seen if u.kind == "telemetry"][-1] == {
+        "distance": {"cm": 5.0}}
+    stats = ingest.stats()
+    assert stats["connected"] and stats["errors"] == {} and stats["received"] == 7
+
+
+def test_duplicates_are_dropped_and_historical_is_never_live(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    hub = LiveHub(window=0.01)
+    sub = hub.subscribe()
+    ingest = make_ingest(hub=hub)
+    for payload in (sample(1, 1.0), sample(2, 2.0), sample(2, 2.0), sample(1, 1.0),
+                    sample(3, 99.0, historical=True, ts=9999.0)):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), payload)
+    wait_until(lambda: ingest.stored + ingest.duplicates == 5, 10, "5 messages handled")
+    assert (ingest.stored, ingest.duplicates) == (3, 2)
+    assert store.latest("kit-1") == {"distance": {"cm": 2.0}}
+    assert len(store.series("kit-1", 0)) == 3
+    live = [u.data["values"]["distance"]["cm"] for u in sub.get(1) if u.kind == "telemetry"]
+    assert 99.0 not in live
+
+
+def test_bad_input_is_counted_by_kind_and_never_stalls_the_ingest(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    ingest = make_ingest()
+    tel = topic("kit-1", Kind.TELEMETRY)
+    bad = {
+        "malformed": (tel, b'{"v": 1, "session": "x"'),
+        "oversized": (tel, b" " * 70_000),
+        "wrong_version": (tel, json.dumps({"v": 2, "session": S1}).encode()),
+        "unknown_kit": (topic("kit-9", Kind.TELEMETRY), sample(1, 1.0)),
+        "bad_topic": ("kitsdk/v1/room-4/Not_An_Id/telemetry", sample(1, 1.0)),
+    }
+    for wrong_topic, payload in bad.values():
+        kit.publish(wrong_topic, payload)
+    kit.publish(tel, sample(1, 42.0))
+    wait_until(lambda: store.latest("kit-1"), 10, "the valid sample after the bad ones")
+    wait_until(lambda: sum(ingest.errors.values()) == len(bad), 10, "every bad input counted")
+    assert dict(ingest.errors) == dict.fromkeys(bad, 1)
+    assert "kit-9" in ingest.stats()["last_errors"]["unknown_kit"]
+    assert ingest.queue_depth == 0
+
+
+def test_a_stale_will_is_ignored(make_ingest: Callable[..., Ingest], store: Store,
+                                 kit: Any) -> None:
+    ingest = make_ingest()
+    status_topic = topic("kit-1", Kind.STATUS)
+    kit.publish(status_topic, status(session=S1))
+    kit.publish(status_topic, status(session=S2))  # reconnected before the old will came
+    wait_until(lambda: store.kit("kit-1").session == S2, 10, "online")  # type: ignore[union-attr]
+    kit.publish(status_topic, status("offline", session=S1))
+    wait_until(lambda: ingest.ignored["stale_will"] == 1, 10, "the stale will ignored")
+    wait_until(lambda: ingest.queue_depth == 0, 10, "the queue drained")
+    assert store.kit("kit-1").state == "online"  # type: ignore[union-attr]
+    kit.publish(status_topic, status("offline", session=S2))
+    wait_until(lambda: store.kit("kit-1").state == "offline", 10,  # type: ignore[union-attr]
+               "the current will applied")
+
+
+def test_commands_go_out_recorded_and_their_acks_come_back(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    hub = LiveHub(window=0.01)
+    sub = hub.subscribe({"kit-1"})
+    ingest = make_ingest(hub=hub)
+    command = ingest.send_command("kit-1", "lock", {"message": "eyes front"}, "mrs-khan")
+    everyone = ingest.send_command("_all", "stop", {}, "mrs-khan")
+    assert kit.wait_for(lambda m: len(m) == 2)
+    received = [decode(m.topic, m.payload) for m in kit.messages]
+    assert received == [command, everyone]
+    assert store.command(command.id).target == "kit-1"  # type: ignore[union-attr]
+    assert store.command(everyone.id).target == "_all"  # type: ignore[union-attr]
+    kit.publish(topic("kit-1", Kind.ACK), encode(CommandAck(id=command.id, outcome="ok",
+                                                            message="locked")))
+    wait_until(lambda: store.acks(command.id), 10, "the ack stored")
+    assert store.acks(command.id)[0].message == "locked"
+    acks: list[Any] = []
+    wait_until(lambda: acks.extend(u for u in sub.get(0.05) if u.kind == "ack") or acks, 10,
+               "the ack on the hub")
+    assert acks[0].data["id"] == command.id and acks[0].data["has_thumbnail"] is False
+    with pytest.raises(NotFound, match="kit-9"):
+        ingest.send_command("kit-9", "stop", {}, "mrs-khan")
+    with pytest.raises(BadValue, match="fly"):
+        ingest.send_command("kit-1", "fly", {}, "mrs-khan")
+    with pytest.raises(BadValue, match="seconds"):
+        ingest.send_command("kit-1", "identify", {"seconds": 600}, "mrs-khan")
+
+
+def test_a_command_while_the_broker_is_down_says_it_was_not_sent(
+        make_ingest: Callable[..., Ingest], mosquitto: Any) -> None:
+    ingest = make_ingest()
+    mosquitto.stop()
+    wait_until(lambda: not ingest.connected, 10, "the ingest noticed")
+    with pytest.raises(NotConnected, match="not sent"):
+        ingest.send_command("kit-1", "stop", {}, "mrs-khan")
+
+
+def test_what_arrives_while_the_ingest_is_away_is_delivered_when_it_returns(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any, mosquitto: Any) -> None:
+    first = make_ingest()
+    first.close()
+    for seq in range(1, 51):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
+    second = make_ingest()
+    wait_until(lambda: second.stored == 50, 10, "the queued samples")
+    assert store.latest("kit-1") == {"distance": {"cm": 50.0}}
+    # and after a broker restart it subscribes again
+    mosquitto.stop()
+    mosquitto.start()
+    wait_until(second.wait_connected, 15, "reconnected")
+    kit.wait_for(lambda _: kit.subscriptions >= 2, 15)
+    kit.publish(topic("kit-1", Kind.TELEMETRY), sample(51, 51.0))
+    wait_until(lambda: second.stored == 51, 10, "a sample after the restart")
+
+
+class FlakyStore:
+    """A store whose first ``failures`` writes find the database down."""
+
+    def __init__(self, store: Store, failures: int) -> None:
+        self._store = store
+        self.failures = failures
+
+    def write(self, messages: Any) -> Any:
+        if self.failures:
+            self.failures -= 1
+            raise StoreUnavailable("PostgreSQL at db: connection refused")
+        return self._store.write(messages)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_a_store_outage_pauses_the_ingest_without_losing_anything(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    flaky = FlakyStore(store, failures=2)
+    ingest = make_ingest(store=flaky)
+    for seq in range(1, 4):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
+    wait_until(lambda: len(store.series("kit-1", 0)) == 3, 10, "all three after the outage")
+    assert ingest.errors["store"] == 2
+
+
+def test_a_shared_group_splits_telemetry_and_every_member_sees_statuses(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    one = make_ingest(client_id="ingest-1", shared_group="lab")
+    two = make_ingest(client_id="ingest-2", shared_group="lab")
+    kit.publish(topic("kit-1", Kind.STATUS), status())
+    for seq in range(1, 41):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
+    wait_until(lambda: len(store.series("kit-1", 0)) == 40, 10, "every sample, once")
+    wait_until(lambda: one.received + two.received == 42, 10, "both statuses and the split")
+    assert one.received > 1 and two.received > 1
+
+
+# -- the pure decoder ------------------------------------------------------------------------
+
+def test_the_decoder_takes_bytes_and_names_what_is_wrong() -> None:
+    kit_id, message = decode_inbound(topic("kit-1", Kind.TELEMETRY), sample(1, 2.0), LAB)
+    assert kit_id == "kit-1" and isinstance(message, Telemetry)
+    cases = {
+        "bad_topic": ("other/topic", b"{}"),
+        "oversized": (topic("kit-1", Kind.EVENT), b"x" * 65_537),
+        "wrong_version": (topic("kit-1", Kind.TELEMETRY), b'{"v": 3}'),
+        "malformed": (topic("kit-1", Kind.TELEMETRY), b"\xff\xfe"),
+    }
+    for kind, (where, payload) in cases.items():
+        with pytest.raises(BadInput) as info:
+            decode_inbound(where, payload, LAB)
+        assert info.value.kind == kind, (kind, str(info.value))
+    with pytest.raises(BadInput, match="not a message from one of this lab's kits"):
+        decode_inbound(topic_for("room-5", "kit-1", Kind.STATUS), status(), LAB)
+    with pytest.raises(BadInput) as info:  # kits never send commands
+        decode_inbound(topic("kit-1", Kind.CMD), encode(Command(name="stop", issuer="x")), LAB)
+    assert info.value.kind == "bad_topic"
+    with pytest.raises(BadInput, match=r"telemetry\.values\.distance\.cm"):
+        decode_inbound(topic("kit-1", Kind.TELEMETRY), json.dumps(
+            {"v": 1, "session": S1, "seq": 1, "ts": 1.0, "historical": False,
+             "values": {"distance": {"cm": "far"}}}).encode(), LAB)
