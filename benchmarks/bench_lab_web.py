@@ -296,9 +296,8 @@ def serve(args: argparse.Namespace) -> int:
 
     data_dir = Path(tempfile.mkdtemp(prefix="bench-lab-web-"))
     if REAL:
-        from lab_server.services import start_services
-
         from lab_server.config import LabConfig
+        from lab_server.services import start_services
 
         services: Any = start_services(LabConfig(lab=LAB, data_dir=data_dir))
     else:
