@@ -80,9 +80,9 @@ class LabConfig:
     retention_days: float = 365.0
     shared_group: str | None = None
     batch_size: int = 500
-    batch_interval: float = 0.05
+    batch_interval: float = 0.02
     queue_size: int = 20_000
-    hub_window: float = 0.1
+    hub_window: float = 0.05
     hub_buffer: int = 2000
     class_size: int = 40
     max_rate: float = 50.0
