@@ -9,6 +9,7 @@ its zone). Text cells that a spreadsheet would run as a formula get a leading ``
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
@@ -34,10 +35,8 @@ def _time(name: str) -> float | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
-    try:
+    with contextlib.suppress(ValueError):  # seconds since 1970, or else a date and time
         return float(raw)
-    except ValueError:
-        pass
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
