@@ -47,6 +47,14 @@ class DistanceSensor(KitDevice, gpiozero.DistanceSensor):
                        echo_pin=factory.attach(spec.options["echo"], SimEchoPin),
                        distance=lambda: world.get(spec.name))
 
+    def close(self) -> None:
+        # gpiozero closes the trigger before it stops the sampling thread, which may then
+        # fire a closed trigger and die with a traceback: stop the thread first.
+        queue = getattr(self, "_queue", None)
+        if queue is not None and queue.is_alive():
+            queue.stop()
+        super().close()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # gpiozero asks for pigpio here; on lgpio and in simulation the readings are good
         # enough for a classroom, and the warning would only alarm students.
