@@ -68,8 +68,10 @@ def _parser() -> argparse.ArgumentParser:
     for flag, help_text in (("broker", "the lab's broker URL, mqtt://HOST:PORT"),
                             ("lab", "the lab id"), ("kit", "this kit's id"),
                             ("username", "the kit's MQTT user name"),
-                            ("rate", "telemetry samples per second, 1 to 50")):
-        agent.add_argument(f"--{flag}", help=help_text, type=float if flag == "rate" else str)
+                            ("rate", "telemetry samples per second, 1 to 50"),
+                            ("mqtt-version", "5, or 3 for a broker without MQTT 5")):
+        kind = {"rate": float, "mqtt-version": int}.get(flag, str)
+        agent.add_argument(f"--{flag}", help=help_text, type=kind)
     with_profile(agent)
     from .lessons.cli import add_commands as add_lesson_commands
     add_lesson_commands(commands)

@@ -118,7 +118,10 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
     scratch = data_dir is None
     directory = Path(data_dir or tempfile.mkdtemp(prefix="kitlab-demo-"))
     directory.mkdir(parents=True, exist_ok=True)
-    services = start_services(LabConfig(lab=LAB, data_dir=directory))
+    # KITLAB_BROKER_KIND=amqtt tries the fallback a machine without Mosquitto gets.
+    broker_kind = os.environ.get("KITLAB_BROKER_KIND", "auto")
+    services = start_services(LabConfig(lab=LAB, data_dir=directory,
+                                        broker_kind=broker_kind))  # type: ignore[arg-type]
     try:
         app = create_app(config, services)
         server = WebServer(app, host, port).start()
@@ -140,12 +143,14 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
         # The agents' HOME (their outbox and control socket) in a short path of its own:
         # a Unix socket's path may be at most 107 bytes.
         home = Path(tempfile.mkdtemp(prefix="kitlab-kits-"))
+        # amqtt, the fallback where Mosquitto is not installed, speaks only MQTT 3.1.1.
+        mqtt_version = 3 if services.broker.kind == "amqtt" else 5
         demo.homes.append(home)
         for number in range(1, kits + 1):
             kit_id, team = f"kit-{number}", TEAMS[(number - 1) % len(TEAMS)]
             credentials = store.add_kit(kit_id, team=team)
             demo.kits.append(_start_agent(kit_id, team, credentials, str(services.broker.url),
-                                          home, logs, rate))
+                                          home, logs, rate, mqtt_version))
         threading.Thread(target=run_scripts, args=(demo, script, logs), daemon=True,
                          name="demo-scripts").start()
     except BaseException:
@@ -155,14 +160,15 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
 
 
 def _start_agent(kit_id: str, team: str, credentials: Any, broker: str, home: Path,
-                 logs: Path, rate: float) -> DemoKit:
+                 logs: Path, rate: float, mqtt_version: int = 5) -> DemoKit:
     env = {**os.environ, "HOME": str(home), "KITSDK_BACKEND": "sim",
            "KITSDK_AGENT_PASSWORD": credentials.password}
     with open(logs / f"{kit_id}.log", "ab") as log_file:
         agent = subprocess.Popen(
             [sys.executable, "-m", "kitsdk.cli", "agent", "--sim", "--broker", broker,
              "--lab", LAB, "--kit", kit_id, "--username", credentials.username,
-             "--profile", "rover", "--rate", str(rate)],
+             "--profile", "rover", "--rate", str(rate),
+             "--mqtt-version", str(mqtt_version)],
             env=env, stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
     socket = home / ".cache" / "kitsdk" / f"{LAB}-{kit_id}" / "agent.sock"
     return DemoKit(kit_id, team, agent, socket)

@@ -43,6 +43,9 @@ class AgentConfig:
     profile: str = ""
     rate: float = 10.0
     keepalive: int = 3
+    #: 5, or 3 for a broker that speaks only MQTT 3.1.1 (then no will delay: the lab's
+    #: session check alone tells a stale will apart).
+    mqtt_version: int = 5
     lab_lost_grace: float = 2.0
     stop_grace: float = 0.25
     outbox: str = "/var/lib/kitsdk/outbox.db"
@@ -63,6 +66,9 @@ class AgentConfig:
             except ValueError as exc:
                 raise BadValue(f"agent config: {exc}",
                                hint="ids use lowercase letters, digits and '-'") from exc
+        if self.mqtt_version not in (3, 5):
+            raise BadValue(f"agent config: mqtt_version {self.mqtt_version} is not 3 or 5",
+                           hint="use 5 (Mosquitto, EMQX), or 3 for a broker without MQTT 5")
         if not 1 <= self.rate <= 50:
             raise BadValue(f"agent config: rate {self.rate} is out of range",
                            hint="use 1 to 50 samples per second")

@@ -169,12 +169,17 @@ class LabLink:
                                        count=self._count)
         self._sender = threading.Thread(target=self._send_loop, daemon=True,
                                         name=f"lab-link-send-{config.kit}")
+        self._v5 = config.mqtt_version == 5
         self._client = self._make_client(reconnect_delays)
 
     def _make_client(self, reconnect_delays: tuple[int, int]) -> Client:
         config = self.config
-        client = Client(CallbackAPIVersion.VERSION2, client_id=config.client_id,
-                        protocol=MQTTProtocolVersion.MQTTv5)
+        if self._v5:
+            client = Client(CallbackAPIVersion.VERSION2, client_id=config.client_id,
+                            protocol=MQTTProtocolVersion.MQTTv5)
+        else:  # a broker without MQTT 5 (the lab's embedded amqtt): a persistent 3.1.1 session
+            client = Client(CallbackAPIVersion.VERSION2, client_id=config.client_id,
+                            protocol=MQTTProtocolVersion.MQTTv311, clean_session=False)
         if config.username:
             client.username_pw_set(config.username, config.password or None)
         if config.tls:
@@ -203,10 +208,15 @@ class LabLink:
             if self._started:
                 return
             self._started = True
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY
-        self._client.connect_async(self.config.host, self.config.port, self.config.keepalive,
-                                   clean_start=False, properties=props)
+        if self._v5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            props.SessionExpiryInterval = SESSION_EXPIRY
+            self._client.connect_async(self.config.host, self.config.port,
+                                       self.config.keepalive, clean_start=False,
+                                       properties=props)
+        else:
+            self._client.connect_async(self.config.host, self.config.port,
+                                       self.config.keepalive)
         self._client.loop_start()
         self._sender.start()
         self._commands.start()
@@ -381,8 +391,10 @@ class LabLink:
         """
         session = new_id()
         will = encode(replace(self._status(), session=session).offline())
-        props = Properties(PacketTypes.WILLMESSAGE)  # type: ignore[no-untyped-call]
-        props.WillDelayInterval = self._will_delay
+        props = None
+        if self._v5:
+            props = Properties(PacketTypes.WILLMESSAGE)  # type: ignore[no-untyped-call]
+            props.WillDelayInterval = self._will_delay
         client.will_set(self._topics[Kind.STATUS], will, QOS, retain=True, properties=props)
         with self._state:
             self._session = session
@@ -404,9 +416,12 @@ class LabLink:
             unconfirmed = self._flight.reset(receive_maximum)
             self._outbox.requeue_inflight()
             # Retain as published: a retained command is refused also when it arrives live.
-            options = SubscribeOptions(qos=QOS, retainAsPublished=True)
-            _, self._subscription = client.subscribe(
-                [(topic, options) for topic in kit_filters(self.config.lab, self.config.kit)])
+            filters = kit_filters(self.config.lab, self.config.kit)
+            if self._v5:
+                options = SubscribeOptions(qos=QOS, retainAsPublished=True)
+                _, self._subscription = client.subscribe([(f, options) for f in filters])
+            else:
+                _, self._subscription = client.subscribe([(f, QOS) for f in filters])
             if online is not None:
                 self._publish(self._topics[Kind.STATUS], online, retain=True)
             for sent in unconfirmed:

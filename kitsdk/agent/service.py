@@ -21,7 +21,8 @@ log = logging.getLogger("kitsdk.agent")
 def config_from_args(args: argparse.Namespace) -> AgentConfig:
     """The config file, then the flags; ``--sim`` keeps its state in the user's cache."""
     overrides: dict[str, Any] = {key: getattr(args, key, None) for key in
-                                 ("broker", "lab", "kit", "username", "rate", "profile")}
+                                 ("broker", "lab", "kit", "username", "rate", "profile",
+                                  "mqtt_version")}
     config = AgentConfig.load(args.config, **overrides)
     if args.sim:
         state = Path("~/.cache/kitsdk").expanduser() / f"{config.lab}-{config.kit}"

@@ -10,6 +10,7 @@ reported once in plain words instead of as a thread traceback.
 from __future__ import annotations
 
 import functools
+import numbers
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -131,7 +132,8 @@ class KitDevice:
     def read(self) -> dict[str, Reading]:
         """Every channel's current value with its unit."""
         self._check_open()
-        return {c.name: Reading(getattr(self, c.attr or c.name), c.unit) for c in self.channels}
+        return {c.name: Reading(_plain(getattr(self, c.attr or c.name)), c.unit)
+                for c in self.channels}
 
     def stop(self) -> None:
         """Put the part in its safe state (off, stopped). Inputs have nothing to stop."""
@@ -180,6 +182,18 @@ class KitDevice:
         pins = ", ".join(str(p) for p in _pins(self))
         state = ", ".join(f"{k}={v!r}" for k, v in self.read().items())
         return f"<{self.describe()}{' on ' + pins if pins else ''}: {state}>"
+
+
+def _plain(value: Any) -> Any:
+    """A reading as a plain bool, int or float: gpiozero hands out colorzero's ``Red(0.5)``
+    and friends, which telemetry (JSON, the schema) must not see."""
+    if value is None or type(value) in (bool, int, float):
+        return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return value
 
 
 def names_itself_when_closed(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -301,3 +301,36 @@ def test_amqtt_serves_a_lab_with_mqtt_3_1_1_at_qos_0_and_1(
         assert decode(*kit.messages[0]) == command
         wrong = clients(lab.kit_broker_url, "kit-1", "wrong", v5=False)
         assert wrong.wait(lambda: bool(wrong.refused))
+
+
+def test_a_kit_agent_speaking_mqtt_3_1_1_feeds_an_amqtt_lab(tmp_path: Path) -> None:
+    """A machine without Mosquitto: the lab falls back to amqtt, and a kit agent set to
+    ``mqtt_version = 3`` (as ``kitlab demo`` sets its kits) reaches it."""
+    pytest.importorskip("amqtt")
+    import threading
+
+    from helpers import wait_until
+
+    from kitsdk.agent.config import AgentConfig
+    from kitsdk.agent.supervisor import Agent
+
+    with start_services(LabConfig(lab=LAB, data_dir=tmp_path, broker_kind="amqtt")) as lab:
+        creds = lab.add_kit("kit-1")
+        config = AgentConfig(broker=lab.kit_broker_url, lab=LAB, kit="kit-1",
+                             username="kit-1", password=creds.password, mqtt_version=3,
+                             profile="starter", rate=20, outbox=str(tmp_path / "outbox.db"),
+                             control_socket=str(tmp_path / "agent.sock"))
+        agent = Agent(config, backend="sim")
+        thread = threading.Thread(target=agent.serve, daemon=True)
+        thread.start()
+        try:
+            assert agent.link.wait_connected(15)
+            wait_until(lambda: "light" in lab.store.latest("kit-1"), 15,
+                       "the kit's telemetry in the store")
+            # Every channel arrives as a plain number, the RGB LED's colorzero values too.
+            assert lab.store.latest("kit-1")["rgb"] == {"red": 0.0, "green": 0.0, "blue": 0.0}
+            record = lab.store.kit("kit-1")
+            assert record is not None and record.state == "online"
+        finally:
+            agent.shutdown()
+            thread.join(timeout=10)
