@@ -285,7 +285,6 @@ class SimKit:
     def on_command(self, command: Any) -> None:
         from kitsdk.telemetry import CommandAck
 
-        self.commands.append(command)
         thumbnail = None
         if command.name in ("stop", "reset", "lock"):
             self.motors = {"left": 0.0, "right": 0.0}
@@ -297,6 +296,9 @@ class SimKit:
             self.status("locked")
         elif command.name == "unlock":
             self.status("online")
+        # Last: a test that waits for the command then ends must not cut the kit off
+        # while it still answers (its thread would die publishing into a closed client).
+        self.commands.append(command)
 
     def connect(self, broker_url: str) -> None:
         from paho.mqtt.client import Client
