@@ -26,7 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-WAIT_MS = 20_000
+WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
 
 
 def _unavailable(reason: str) -> None:
