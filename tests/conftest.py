@@ -54,13 +54,13 @@ import os  # noqa: E402
 import pwd  # noqa: E402
 import shutil  # noqa: E402
 import signal  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import threading  # noqa: E402
-import time  # noqa: E402
 from dataclasses import dataclass  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from lab_server.broker.mosquitto import free_port, wait_until_listening  # noqa: E402
 
 if TYPE_CHECKING:
     from paho.mqtt.client import Client, MQTTMessage
@@ -104,7 +104,7 @@ class Mosquitto:
         self.executable = executable
         self.dir = directory
         self.extra_config = extra_config
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -136,16 +136,13 @@ class Mosquitto:
         with open(self.dir / "stderr.log", "ab") as stderr:
             self.process = subprocess.Popen([self.executable, "-c", str(config_path)],
                                             stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.monotonic() + BROKER_WAIT
-        while not _accepts(self.port):
-            try:  # a bounded wait on the process, which also notices a broker that died
-                code = self.process.wait(timeout=0.02)
-            except subprocess.TimeoutExpired:
-                if time.monotonic() < deadline:
-                    continue
-                self.stop(kill=True)
-                raise MosquittoError(f"mosquitto did not listen within {BROKER_WAIT} s:\n"
-                                     f"{self.log[-2000:]}") from None
+        try:
+            code = wait_until_listening(self.process, "127.0.0.1", self.port, BROKER_WAIT)
+        except TimeoutError:
+            self.stop(kill=True)
+            raise MosquittoError(f"mosquitto did not listen within {BROKER_WAIT} s:\n"
+                                 f"{self.log[-2000:]}") from None
+        if code is not None:
             self.process = None
             raise MosquittoError(f"mosquitto exited with status {code}:\n{self.log[-2000:]}")
 
@@ -172,20 +169,6 @@ class Mosquitto:
 
     def __repr__(self) -> str:
         return f"<Mosquitto {self.url} {'running' if self.process else 'stopped'}>"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _accepts(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-    except OSError:
-        return False
-    return True
 
 
 def _broker_unavailable(reason: str) -> None:

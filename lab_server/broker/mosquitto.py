@@ -188,16 +188,13 @@ class PrivateMosquitto:
             self.process = subprocess.Popen(
                 [self.executable, "-c", str(conf)], stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=stderr, preexec_fn=_die_with_parent)
-        deadline = time.monotonic() + START_WAIT
-        while not _accepts(self.host, self.port):
-            try:
-                code = self.process.wait(timeout=0.02)
-            except subprocess.TimeoutExpired:
-                if time.monotonic() < deadline:
-                    continue
-                self.stop(kill=True)
-                raise BrokerError(f"mosquitto did not listen on port {self.port} within "
-                                  f"{START_WAIT} s:\n{self.log_text[-2000:]}") from None
+        try:
+            code = wait_until_listening(self.process, self.host, self.port, START_WAIT)
+        except TimeoutError:
+            self.stop(kill=True)
+            raise BrokerError(f"mosquitto did not listen on port {self.port} within "
+                              f"{START_WAIT} s:\n{self.log_text[-2000:]}") from None
+        if code is not None:
             self.process = None
             raise BrokerError(f"mosquitto exited with status {code}:\n{self._tail()}")
         log.info("broker: private Mosquitto on %s (pid %d), files in %s", self.url,
@@ -243,6 +240,24 @@ class PrivateMosquitto:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=START_WAIT)
+
+
+def wait_until_listening(process: subprocess.Popen[bytes], host: str, port: int,
+                         timeout: float) -> int | None:
+    """Wait for a broker just started to accept connections: None once it does, its exit
+    status if it died first; ``TimeoutError`` if neither happens within ``timeout`` s.
+
+    The wait is on the process (20 ms at a time), so a broker that dies is noticed at once.
+    """
+    deadline = time.monotonic() + timeout
+    while not _accepts(host, port):
+        try:
+            return process.wait(timeout=0.02)
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"nothing listened on {host}:{port} within {timeout} s") from None
+    return None
 
 
 def _accepts(host: str, port: int) -> bool:
