@@ -3,6 +3,12 @@
 It runs at normal exit, after an uncaught exception, on Ctrl+C and on SIGTERM (gpiozero's
 own exit hook does not run on SIGTERM, and a motor must never run on after its script).
 SIGKILL cannot be caught by anyone: that is what the kit agent is for.
+
+The net holds every open kit until it is closed. A kit that only the garbage collector
+ends would close its devices in whatever order and on whatever thread dropped the last
+reference (``kit run`` drops the script's globals before the exit hook runs; a buzzer's
+beep thread that ends then closes its own buzzer, and cannot join itself): held here, every
+kit ends in ``shutdown``, motors first, on the main thread.
 """
 
 from __future__ import annotations
@@ -10,7 +16,6 @@ from __future__ import annotations
 import atexit
 import signal
 import threading
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +23,8 @@ if TYPE_CHECKING:
     from .kit import Kit
 
 # Process-wide by nature, like gpiozero's own exit hook: one exit, every open kit.
-_kits: weakref.WeakSet[Kit] = weakref.WeakSet()
+# A dict keeps the kits in the order they were built (and is an ordered set of them).
+_kits: dict[Kit, None] = {}
 _hooks: list[Callable[[Kit], None]] = []
 _installed = False
 
@@ -40,7 +46,7 @@ def kits() -> list[Kit]:
 def protect(kit: Kit) -> None:
     """Put ``kit`` under the safety net (``Kit`` does this for itself)."""
     global _installed
-    _kits.add(kit)
+    _kits[kit] = None
     for hook in _hooks:
         hook(kit)
     if _installed:
@@ -54,7 +60,8 @@ def protect(kit: Kit) -> None:
 
 
 def release(kit: Kit) -> None:
-    _kits.discard(kit)
+    """Take a closed ``kit`` out of the net (``Kit.close`` does this)."""
+    _kits.pop(kit, None)
 
 
 def stop_all() -> None:
