@@ -19,6 +19,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .exc import DeviceClosed
+
 if TYPE_CHECKING:
     from .kit import Kit
 
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
 _kits: dict[Kit, None] = {}
 _hooks: list[Callable[[Kit], None]] = []
 _installed = False
+# One stop at a time: the agent's orders thread, the SIGTERM handler and the exit hook may
+# all stop the same kit at once. Reentrant, for a SIGTERM that lands during the exit hook.
+_lock = threading.RLock()
 
 
 def on_kit(hook: Callable[[Kit], None]) -> None:
@@ -66,18 +71,30 @@ def release(kit: Kit) -> None:
 
 def stop_all() -> None:
     """Stop every kit's motors, then every other output (``kit.stop()`` for all kits)."""
-    kits = list(_kits)
-    for kit in kits:
-        kit.stop_motors()
-    for kit in kits:
-        kit.stop()
+    with _lock:
+        kits = list(_kits)
+        for kit in kits:
+            _stop(kit.stop_motors, kit)
+        for kit in kits:
+            _stop(kit.stop, kit)
 
 
 def shutdown() -> None:
     """Stop everything, then close every kit (outputs stay driven at their safe level)."""
-    stop_all()
-    for kit in list(_kits):
-        kit.close()
+    with _lock:
+        stop_all()
+        for kit in list(_kits):
+            kit.close()
+
+
+def _stop(stop: Callable[[], None], kit: Kit) -> None:
+    try:
+        stop()
+    except DeviceClosed:
+        # The script closed this kit while we stopped it; closing leaves every output at its
+        # safe level, so there is nothing left to stop. Any other kit's error is news.
+        if not kit.closed:
+            raise
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
