@@ -14,9 +14,12 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import pexpect
 import pytest
 from helpers import wait_until
-from student_runs import read_until, running_agent, sim_env, start
+from student_runs import COMMANDS, read_until, running_agent, sim_env, start
+
+from kitsdk.agent.supervisor import Agent
 
 PROFILES = ["starter", "rover", "weather-station"]
 
@@ -103,28 +106,57 @@ def test_a_script_ends_clean_from_the_shell(tmp_path: Path, profile: str,
                 proc.communicate()
 
 
+def end_under_the_agent(agent: Agent, script: Path, ending: str, tmp_path: Path
+                        ) -> tuple[int, str]:
+    """Run ``script`` under ``agent``, end it as ``ending`` says; its status and stderr."""
+    stderr_path = tmp_path / f"{script.stem}.stderr"
+    codes: list[int] = []
+    with open(stderr_path, "w") as stderr:
+        refused = agent.start_script(script, env=sim_env(tmp_path / f"{script.stem}.jsonl"),
+                                     stdio=(subprocess.DEVNULL, subprocess.DEVNULL, stderr),
+                                     on_exit=codes.append)
+    assert refused is None, refused
+    run = agent.run
+    assert run is not None
+    wait_until(lambda: "ready" in run.tail, 30, f"{script.name}: ready")
+    if ending == "ctrl-c":
+        run.process.send_signal(signal.SIGINT)
+    elif ending == "sigterm":
+        agent.stop_script()  # the teacher's stop: SIGTERM, then SIGKILL after a grace
+    wait_until(lambda: codes, 30, f"{script.name}: the end")  # the agent has its kit back
+    return codes[0], stderr_path.read_text()
+
+
 @pytest.mark.parametrize("profile", PROFILES)
 def test_a_script_ends_clean_under_the_agent(tmp_path: Path, profile: str,
                                              mosquitto: Any) -> None:
     with running_agent(mosquitto.url, profile, tmp_path) as agent:
         for ending in ENDINGS:
-            script = write_script(tmp_path, profile, ending)
-            stderr_path = tmp_path / f"{ending}.stderr"
-            codes: list[int] = []
-            with open(stderr_path, "w") as stderr:
-                refused = agent.start_script(
-                    script, env=sim_env(tmp_path / f"{ending}.jsonl"),
-                    stdio=(subprocess.DEVNULL, subprocess.DEVNULL, stderr),
-                    on_exit=codes.append)
-            assert refused is None, refused
-            run = agent.run
-            assert run is not None
-            wait_until(lambda: "ready" in run.tail, 30, f"{profile} {ending}: ready")
-            if ending == "ctrl-c":
-                run.process.send_signal(signal.SIGINT)
-            elif ending == "sigterm":
-                agent.stop_script()  # the teacher's stop: SIGTERM, then SIGKILL after a grace
-            wait_until(lambda: codes, 30, f"{profile} {ending}: the end")
-            text = stderr_path.read_text()
-            assert codes == [status(ending, "agent")], text
-            assert_clean(text, ending, "agent")
+            code, stderr = end_under_the_agent(
+                agent, write_script(tmp_path, profile, ending), ending, tmp_path)
+            assert code == status(ending, "agent"), stderr
+            assert_clean(stderr, ending, "agent")
+
+def readme_first_script() -> str:
+    """The README's first Python block, as a student copies it."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    return readme.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+@pytest.mark.parametrize("command", ["python", "kit run"])
+def test_the_readme_first_script_ends_clean_in_a_terminal(tmp_path: Path, command: str) -> None:
+    """In a terminal, as the README tells it: Enter presses the simulated button."""
+    script = tmp_path / "first.py"
+    script.write_text(readme_first_script())
+    program, *args = [*COMMANDS[command], str(script)]
+    child = pexpect.spawn(program, args, env=sim_env(tmp_path / "trace.jsonl"),
+                          encoding="utf-8", timeout=30)
+    try:
+        child.expect("press Enter")
+        child.sendline("")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    assert child.exitstatus == 0, child.before
+    assert "{'red'" in child.before  # it got to print(kit.read())
+    assert_clean(child.before, "normal", command)
