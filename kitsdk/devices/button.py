@@ -9,7 +9,7 @@ import gpiozero
 
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, checks_open_first
+from .base import KitDevice
 
 
 class Button(KitDevice, gpiozero.Button):
@@ -39,7 +39,6 @@ class Button(KitDevice, gpiozero.Button):
     def from_profile(cls, spec: Any, env: Any) -> Button:
         return cls(name=spec.name, pin_factory=env.pin_factory, simulator=env.sim, **spec.options)
 
-    @checks_open_first
     def wait_for_press(self, timeout: float | None = None) -> bool:
         """Wait until the button is pressed (or ``timeout`` seconds pass); True if pressed.
 

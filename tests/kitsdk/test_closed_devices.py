@@ -1,0 +1,148 @@
+"""One lifecycle for every device: after ``close()``, every public attribute and method of
+every built-in driver raises ``DeviceClosed`` naming the device, getters and setters alike.
+
+The walk takes each device's public surface from ``dir()`` before it is closed, so a getter
+or method a driver adds later is walked too, without anyone listing it here.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kitsdk import DeviceClosed, Kit
+from kitsdk.devices.base import STILL_ANSWERED, KitDevice
+from kitsdk.registry import default_registry
+
+#: Every built-in driver the three built-in kits lack, once.
+BENCH = """
+[kit]
+name = "bench"
+
+[devices.lamp]
+driver = "pwm_led"
+pin = 12
+
+[devices.speaker]
+driver = "tonal_buzzer"
+pin = 13
+
+[devices.fan]
+driver = "motor"
+forward = 20
+backward = 21
+
+[devices.arm]
+driver = "angular_servo"
+pin = 16
+
+[devices.ldr]
+driver = "light_sensor"
+pin = 5
+
+[devices.pot]
+driver = "mcp3008"
+channel = 3
+
+[devices.arduino]
+driver = "firmata"
+port = "auto"
+
+[devices.knob]
+driver = "analog_input"
+board = "arduino"
+pin = "A1"
+"""
+
+
+@pytest.fixture
+def every_driver(make_kit: Callable[..., Kit], tmp_path: Path) -> list[KitDevice]:
+    """One open device of each built-in driver, from the built-in kits and a bench."""
+    bench = tmp_path / "bench.toml"
+    bench.write_text(BENCH)
+    devices: dict[type, KitDevice] = {}
+    for profile in ("starter", "rover", "weather-station", bench):
+        for device in make_kit(profile):
+            devices.setdefault(type(device), device)
+    return list(devices.values())
+
+
+def public_surface(device: Any) -> dict[str, bool]:
+    """Public names of an open device, each with whether it can be assigned to."""
+    surface = {}
+    for name in dir(device):
+        if name.startswith("_") or name in STILL_ANSWERED:
+            continue
+        attr = getattr(type(device), name, None)
+        settable = (name in vars(device) if not isinstance(attr, property)
+                    else attr.fset is not None)
+        surface[name] = settable
+    return surface
+
+
+def misuse(device: Any, name: str, settable: bool) -> list[str]:
+    """Read ``name`` of a closed device (and assign it, if it can be); what went wrong."""
+    uses: list[tuple[str, Callable[[], object]]] = [("get", lambda: getattr(device, name))]
+    if settable:
+        uses.append(("set", lambda: setattr(device, name, 0)))
+    failures = []
+    for action, use in uses:
+        try:
+            use()
+        except DeviceClosed as exc:
+            if not str(exc).startswith(f"{device.describe()} is closed: its '{name}' was used"):
+                failures.append(f"{device.describe()}.{name} ({action}): {exc}")
+        except Exception as exc:
+            failures.append(f"{device.describe()}.{name} ({action}): {type(exc).__name__}: {exc}")
+        else:
+            failures.append(f"{device.describe()}.{name} ({action}): no error")
+    return failures
+
+
+def test_the_walk_covers_every_built_in_driver(every_driver: list[KitDevice]) -> None:
+    built_in = set(default_registry().load_all().values())
+    assert built_in <= {type(device) for device in every_driver}
+
+
+def test_every_public_attribute_of_a_closed_device_raises_device_closed(
+        every_driver: list[KitDevice], monkeypatch: pytest.MonkeyPatch) -> None:
+    thread_errors: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    surfaces = {device.describe(): public_surface(device) for device in every_driver}
+    for device in every_driver:
+        device.close()
+    failures = [failure for device in every_driver
+                for name, settable in surfaces[device.describe()].items()
+                for failure in misuse(device, name, settable)]
+    assert failures == []
+    assert thread_errors == []
+
+
+def test_a_closed_device_still_says_who_it_is(every_driver: list[KitDevice]) -> None:
+    for device in every_driver:
+        cls = type(device)
+        device.close()
+        device.close()  # twice is fine
+        assert device.closed
+        assert isinstance(device, cls) and type(device).__name__ == cls.__name__
+        assert repr(device) == f"<{device.describe()} (closed)>"
+
+
+@pytest.mark.parametrize(("device", "use"), [
+    ("servo", lambda d: d.value),
+    ("drive", lambda d: d.value),
+    ("drive", lambda d: d.left_speed),
+    ("drive", lambda d: setattr(d, "value", (0.5, 0.5))),
+    ("servo", lambda d: setattr(d, "value", 0.5)),
+], ids=["servo.value", "drive.value", "drive.left_speed", "drive.value=", "servo.value="])
+def test_the_getters_of_a_closed_kit_name_the_device(
+        rover: Kit, device: str, use: Callable[[Any], object]) -> None:
+    """The words of the issue: a closed rover's servo and drive base, read and written."""
+    part = rover[device]
+    rover.close()
+    with pytest.raises(DeviceClosed, match=f"{part.describe()} is closed"):
+        use(part)
