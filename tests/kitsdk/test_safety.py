@@ -137,7 +137,52 @@ def test_sigterm_stops_the_motors_of_a_script_that_swallows_the_exit(
         proc.send_signal(signal.SIGTERM)
         read_until(proc, "swallowed")
         assert proc.poll() is None, "the script was meant to swallow the SIGTERM and go on"
-        assert motors_driven_off(trace), f"motors left running: {final_pins(trace)}"
+        assert_all_driven_off(trace)
+    finally:
+        finish(proc, kill=True)
+
+
+#: Two kits, the lights built first: the net must still stop the motor before any light.
+TWO_KITS = """
+import time
+from kitsdk import Kit
+lights = Kit({lights!r})
+fan = Kit({fan!r})
+lights.lamp.on()
+fan.fan.forward(0.8)
+"""
+
+
+def stopped_at(entries: list[dict[str, Any]], pin: str) -> int:
+    """Where in the journal ``pin`` last went to 0 after it was last driven above 0."""
+    driven = max(i for i, e in enumerate(entries) if e["pin"] == pin and e.get("state"))
+    return next(i for i, e in enumerate(entries)
+                if i > driven and e["pin"] == pin and "state" in e and not e["state"])
+
+
+@pytest.mark.parametrize(("ending", "signum"), [
+    (READY, None),
+    (SLEEPING_LOOP, signal.SIGTERM),
+    (CATCHES_SYSTEM_EXIT, signal.SIGTERM),
+], ids=["normal-end", "sigterm", "sigterm-swallowed"])
+def test_motors_stop_before_any_other_output(tmp_path: Path, ending: str,
+                                             signum: int | None) -> None:
+    lights, fan = tmp_path / "lights.toml", tmp_path / "fan.toml"
+    lights.write_text('[devices.lamp]\ndriver = "led"\npin = 5\n')
+    fan.write_text('[devices.fan]\ndriver = "motor"\nforward = 20\nbackward = 21\n')
+    script, trace = tmp_path / "student.py", tmp_path / "trace.jsonl"
+    script.write_text(TWO_KITS.format(lights=str(lights), fan=str(fan)) + ending)
+    proc = start("python", script, trace)
+    try:
+        read_until(proc, "driving")
+        if signum is not None:
+            proc.send_signal(signum)
+        if ending == CATCHES_SYSTEM_EXIT:
+            read_until(proc, "swallowed")
+        else:
+            assert finish(proc)[0] == (0 if signum is None else 128 + signum)
+        entries = journal(trace)
+        assert stopped_at(entries, "GPIO20") < stopped_at(entries, "GPIO5"), entries
     finally:
         finish(proc, kill=True)
 
