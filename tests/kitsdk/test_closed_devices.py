@@ -3,10 +3,15 @@ every built-in driver raises ``DeviceClosed`` naming the device, getters and set
 
 The walk takes each device's public surface from ``dir()`` before it is closed, so a getter
 or method a driver adds later is walked too, without anyone listing it here.
+
+The tests marked ``hardware`` build their kit on the backend the run was started with: on a
+Raspberry Pi, ``KITSDK_BACKEND=real python -m pytest -m hardware`` runs them on its real pins
+(docs/drivers.md); anywhere else they run on the simulator like the rest.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +22,10 @@ import pytest
 from kitsdk import DeviceClosed, Kit
 from kitsdk.devices.base import STILL_ANSWERED, KitDevice
 from kitsdk.registry import default_registry
+
+#: The backend the run was started with; the tests' own fixtures force "sim" in the
+#: environment, but only once a test starts, after this module is imported.
+BACKEND = os.environ.get("KITSDK_BACKEND") or "sim"
 
 #: Every built-in driver the three built-in kits lack, once.
 BENCH = """
@@ -119,6 +128,22 @@ def test_every_public_attribute_of_a_closed_device_raises_device_closed(
                 for name, settable in surfaces[device.describe()].items()
                 for failure in misuse(device, name, settable)]
     assert failures == []
+    assert thread_errors == []
+
+
+@pytest.mark.hardware
+def test_every_device_of_a_closed_starter_kit_names_itself(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The walk, on this run's backend: real pins on a Pi with ``KITSDK_BACKEND=real``."""
+    thread_errors: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", thread_errors.append)
+    with Kit("starter", backend=BACKEND) as kit:
+        devices = list(kit)
+        surfaces = {device.describe(): public_surface(device) for device in devices}
+        kit.red.blink(0.01, 0.01)  # a thread that close() must end quietly
+    assert [failure for device in devices
+            for name, settable in surfaces[device.describe()].items()
+            for failure in misuse(device, name, settable)] == []
     assert thread_errors == []
 
 
