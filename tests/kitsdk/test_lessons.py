@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from helpers import wait_until
 
+import kitsdk.cli
 import kitsdk.lessons
 from kitsdk import BadMessage
 from kitsdk.lessons import (
@@ -414,8 +415,8 @@ def test_the_agent_can_run_a_check_as_a_script(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(sys, "argv", sys.argv[:])
     monkeypatch.setattr(sys, "path", sys.path[:])
     student = script(tmp_path, find("colour-rover").starter)
-    as_script = Path(kitsdk.lessons.__file__).with_name("__main__.py")
-    assert run_script(as_script, ["check", "colour-rover", str(student)]) == 1
+    as_script = Path(kitsdk.cli.__file__).with_name("__main__.py")
+    assert run_script(as_script, ["lesson", "check", "colour-rover", str(student)]) == 1
     assert [kind for kind, _ in events] == [
         "lesson.started", "lesson.step_failed", "lesson.finished"]
     assert events[1][1]["hint"].startswith("I held up a red card, and your script printed nothing")

@@ -19,12 +19,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .exc import KitError
-
-#: Where a kit's agent listens for `kit run` (kitsdk.agent.config.AgentConfig.control_socket).
-DEFAULT_AGENT_SOCKET = "/run/kitsdk/agent.sock"
-#: Set in the environment of a script the agent runs, so it never hands itself over again.
-UNDER_AGENT = "KITSDK_UNDER_AGENT"
+from ..exc import KitError
+from ..ipc import DEFAULT_AGENT_SOCKET, UNDER_AGENT
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         kind = {"rate": float, "mqtt-version": int}.get(flag, str)
         agent.add_argument(f"--{flag}", help=help_text, type=kind)
     with_profile(agent)
-    from .lessons.cli import add_commands as add_lesson_commands
+    from .lessons import add_commands as add_lesson_commands
     add_lesson_commands(commands)
     return parser
 
@@ -89,7 +85,7 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
 
 
 def _wiring(profile: object) -> str:
-    from .profile import Profile
+    from ..profile import Profile
 
     assert isinstance(profile, Profile)
     rows = [(device, driver, role, pin.name, pin.physical)
@@ -98,8 +94,8 @@ def _wiring(profile: object) -> str:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from .backend import pi_model, wanted
-    from .profile import load_profile
+    from ..backend import pi_model, wanted
+    from ..profile import load_profile
 
     profile = load_profile(args.profile)
     mode = "simulated" if wanted() == "sim" else "real parts"
@@ -112,7 +108,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .profile import builtin_profiles, load_profile
+    from ..profile import builtin_profiles, load_profile
 
     rows = []
     for name in builtin_profiles():
@@ -123,7 +119,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _drivers(args: argparse.Namespace) -> int:
-    from .registry import default_registry
+    from ..registry import default_registry
 
     rows = []
     for name, driver in default_registry().load_all().items():
@@ -134,7 +130,7 @@ def _drivers(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .profile import load_profile
+    from ..profile import load_profile
 
     profile = load_profile(args.file)
     print(f"{profile.source}: OK, {len(profile.devices)} devices")
@@ -144,7 +140,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .kit import Kit
+    from ..kit import Kit
 
     failures = 0
     with Kit(args.profile) as kit:
@@ -163,7 +159,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .script import run_script
+    from ..script import run_script
 
     # `kit run script.py --profile rover 0.5`: options straight after the script are
     # kit's, as the usage line has it; the rest (or all after `--`) is the script's.
@@ -174,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
         rest = rest[1:]
     agent = agent_socket()
     if agent is not None:
-        from .agent.control import hand_over
+        from ..agent.control import hand_over
 
         if args.profile:
             print("kit: --profile is ignored: the kit agent runs scripts on its own kit",
@@ -194,10 +190,7 @@ def agent_socket() -> str | None:
 
 
 def _agent(args: argparse.Namespace) -> int:
-    from .agent.service import run_agent
+    from ..agent.service import run_agent
 
     return run_agent(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
