@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import runpy
 import sys
+import sysconfig
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,8 +18,8 @@ def run_script(script: str | Path, args: Sequence[str] = ()) -> int:
 
     A ``KitError`` becomes a short explanation with a hint and the line of the student's
     file it came from, instead of a traceback. Other errors are reported as Python reports
-    them (with its "Did you mean" suggestions), minus the frames of kitsdk and runpy that
-    ran the script: what is left is the student's own lines.
+    them (with its "Did you mean" suggestions), with only the student's own lines: not the
+    frames of kitsdk and runpy that ran the script, nor those of the libraries it called.
     """
     path = Path(script)
     if not path.is_file():
@@ -62,17 +63,35 @@ def _report(exc: BaseException) -> None:
 
 
 def _students_frames(tb: TracebackType | None) -> TracebackType | None:
-    """The traceback ``tb`` without kitsdk's and runpy's frames."""
+    """The traceback ``tb`` with only the student's own frames: without the runner's
+    (kitsdk, runpy), kitsdk's and the libraries' (the standard library, site-packages),
+    none of which a student can change."""
     kept: list[TracebackType] = []
     while tb is not None:
-        module = str(tb.tb_frame.f_globals.get("__name__", ""))
-        if module not in ("runpy", "kitsdk") and not module.startswith("kitsdk."):
+        if _is_students(tb.tb_frame.f_code.co_filename,
+                        str(tb.tb_frame.f_globals.get("__name__", ""))):
             kept.append(tb)
         tb = tb.tb_next
     students: TracebackType | None = None
     for entry in reversed(kept):
         students = TracebackType(students, entry.tb_frame, entry.tb_lasti, entry.tb_lineno)
     return students
+
+
+def _is_students(filename: str, module: str) -> bool:
+    if module.partition(".")[0] in _NOT_THE_STUDENTS or filename.startswith("<frozen "):
+        return False
+    path = Path(filename)
+    if not _INSTALLED.isdisjoint(path.parts):
+        return False
+    return not any(path.is_relative_to(folder) for folder in _STDLIB)
+
+
+#: Packages whose frames are never the student's: this distribution's, and the runner's.
+_NOT_THE_STUDENTS = frozenset({"kitsdk", "firmware_bridge", "runpy"})
+#: Folders that hold installed packages (pip's and Debian's).
+_INSTALLED = frozenset({"site-packages", "dist-packages"})
+_STDLIB = tuple({Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")})
 
 
 def _where(exc: BaseException, script: Path) -> str:

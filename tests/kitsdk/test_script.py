@@ -1,5 +1,5 @@
 """``kit run``'s errors, as a student reads them: Python's own words and hints, pointing at
-the student's line, never at kitsdk's or runpy's frames."""
+the student's lines, never at kitsdk's, runpy's or a library's frames."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ def kit_run(script: Path) -> subprocess.CompletedProcess[str]:
 def assert_only_the_students_frames(stderr: str) -> None:
     assert str(Path(kitsdk.__file__).parent) not in stderr
     assert "kitsdk/" not in stderr and "runpy" not in stderr
+    assert "site-packages" not in stderr and "threading.py" not in stderr
 
 
 @pytest.mark.parametrize("code, line, expected", [
@@ -73,4 +74,15 @@ def test_an_error_raised_while_handling_another_hides_kitsdk_in_both(tmp_path: P
     assert "no device 'rde' in profile 'starter'" in result.stderr
     assert "During handling of the above exception" in result.stderr
     assert "Did you mean: 'off'?" in result.stderr
+    assert_only_the_students_frames(result.stderr)
+
+
+def test_an_error_inside_a_library_points_at_the_students_line(tmp_path: Path) -> None:
+    script = tmp_path / "colours.py"
+    script.write_text('from kitsdk import Kit\nkit = Kit("starter")\nkit.rgb.color = (2, 0, 0)\n')
+    result = kit_run(script)
+    assert result.returncode == 1
+    assert f'File "{script}", line 3, in <module>\n    kit.rgb.color = (2, 0, 0)\n' \
+        in result.stderr
+    assert result.stderr.rstrip().endswith("each RGB color component must be between 0 and 1")
     assert_only_the_students_frames(result.stderr)
