@@ -112,8 +112,9 @@ def _kit_profile(args: argparse.Namespace) -> Profile:
     except NoProfile:
         if args.profile or os.environ.get("KITSDK_PROFILE") or wanted() != "sim":
             raise
-    print(f"kit: no kit profile is set up here, so this is the simulated '{SIMULATED_KIT}' "
-          "kit; --profile NAME shows another ('kit profiles' lists them)", file=sys.stderr)
+    print(f"kit: no kit profile is set up on this machine, so this is the built-in "
+          f"'{SIMULATED_KIT}' kit; --profile NAME shows another ('kit profiles' lists them)",
+          file=sys.stderr)
     return load_profile(SIMULATED_KIT)
 
 

@@ -86,3 +86,34 @@ def test_an_error_inside_a_library_points_at_the_students_line(tmp_path: Path) -
         in result.stderr
     assert result.stderr.rstrip().endswith("each RGB color component must be between 0 and 1")
     assert_only_the_students_frames(result.stderr)
+
+
+def test_a_kit_error_in_the_students_own_module_points_at_that_line(tmp_path: Path) -> None:
+    (tmp_path / "lights.py").write_text("def flash(kit):\n    kit.rde.on()\n")
+    script = tmp_path / "main.py"
+    script.write_text('from kitsdk import Kit\nfrom lights import flash\nflash(Kit("starter"))\n')
+    result = kit_run(script)
+    assert result.returncode == 1
+    assert result.stderr.endswith(f"at: {tmp_path / 'lights.py'}, line 2\n")
+
+
+def test_a_warning_from_a_library_is_said_at_the_students_line(tmp_path: Path) -> None:
+    """gpiozero warns from deep inside itself when a callback is set to None (the classic
+    ``when_pressed = kit.red.on()``): the student sees their own line."""
+    script = tmp_path / "first.py"
+    script.write_text('from kitsdk import Kit\nkit = Kit("starter")\n'
+                      "kit.button.when_pressed = kit.red.on()\nprint('on to the end')\n")
+    result = kit_run(script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "on to the end\n"
+    assert "kit: warning: The callback was set to None" in result.stderr
+    assert f"  at: {script}, line 3\n" in result.stderr
+    assert_only_the_students_frames(result.stderr)
+
+
+def test_a_script_named_without_py_is_suggested(tmp_path: Path) -> None:
+    (tmp_path / "first.py").write_text("print('hi')\n")
+    result = kit_run(tmp_path / "first")
+    assert result.returncode == 2
+    assert f"there is no script {tmp_path / 'first'}: did you mean {tmp_path / 'first.py'}?" \
+        in result.stderr
