@@ -31,7 +31,8 @@ _SELECT_STDIN = os.name == "posix"
 
 
 class Presses:
-    """A simulator's presses: who waits for which button, and which waits have spoken."""
+    """A simulator's presses: who waits for which button, and which buttons have said
+    how to press them."""
 
     def __init__(self, press: Callable[[str], None], release: Callable[[str], None]) -> None:
         self._press = press
@@ -60,11 +61,13 @@ class Presses:
         return self._wait_for_either(stdin, button, timeout)
 
     def _wait_for_either(self, stdin: TextIO, button: Any, timeout: float | None) -> bool:
+        """Enter or ``kit.sim.press``, whichever comes first: a press writes to a pipe that
+        ``select`` watches together with the terminal."""
         wake, woken = os.pipe()
-        os.set_blocking(woken, False)  # a press never blocks on a wait's pipe
-        with self._lock:
-            self._wakers.setdefault(button.name, []).append(woken)
         try:
+            os.set_blocking(woken, False)  # a press never blocks on a wait's pipe
+            with self._lock:
+                self._wakers.setdefault(button.name, []).append(woken)
             if button.is_active:  # pressed before we listened
                 return True
             ready, _, _ = select.select([stdin.fileno(), wake], [], [], timeout)
@@ -73,7 +76,9 @@ class Presses:
             return self._enter(stdin, button.name) if ready else False
         finally:
             with self._lock:
-                self._wakers[button.name].remove(woken)
+                wakers = self._wakers.get(button.name, [])
+                if woken in wakers:
+                    wakers.remove(woken)
                 os.close(woken)
             os.close(wake)
 
