@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -23,8 +24,11 @@ import pytest
 from kitsdk import Kit
 
 SCRIPT = """
+import signal
 from kitsdk import Kit
 kit = Kit("starter")
+# A press from outside the terminal, as a lesson check's or a view of the kit's would be.
+signal.signal(signal.SIGUSR1, lambda *_: kit.sim.press("button"))
 kit.button.when_pressed = lambda: print("callback ran")
 print("pressed:", kit.button.wait_for_press())
 """
@@ -35,31 +39,17 @@ HOW = 'kit.sim.press("button")'
 START = 60
 
 
-def test_enter_presses_a_simulated_button_in_a_terminal() -> None:
+@pytest.mark.parametrize("press", [
+    pytest.param(lambda child: child.sendline(""), id="Enter"),
+    pytest.param(lambda child: child.kill(signal.SIGUSR1), id="kit.sim.press"),
+])
+def test_in_a_terminal_enter_or_kit_sim_press_ends_the_wait(
+        press: Callable[[pexpect.spawn], object]) -> None:
     child = pexpect.spawn(sys.executable, ["-c", SCRIPT], encoding="utf-8", timeout=30,
                           env={**os.environ, "KITSDK_BACKEND": "sim"})
     try:
         child.expect("Button 'button' is simulated: press Enter to press it")
-        child.sendline("")
-        child.expect("callback ran")
-        child.expect("pressed: True")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0
-
-
-def test_in_a_terminal_kit_sim_press_also_ends_the_wait() -> None:
-    """A press that does not come from Enter (here a signal handler's, as a lesson check's or
-    a view's would) ends a wait for Enter too."""
-    script = ("import signal\n" + SCRIPT.replace(
-        'kit.button.when_pressed', 'signal.signal(signal.SIGUSR1, '
-        'lambda *_: kit.sim.press("button"))\nkit.button.when_pressed'))
-    child = pexpect.spawn(sys.executable, ["-c", script], encoding="utf-8", timeout=30,
-                          env={**os.environ, "KITSDK_BACKEND": "sim"})
-    try:
-        child.expect("press Enter to press it")
-        child.kill(signal.SIGUSR1)
+        press(child)
         child.expect("callback ran")
         child.expect("pressed: True")
         child.expect(pexpect.EOF)
