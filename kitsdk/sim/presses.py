@@ -26,8 +26,6 @@ IN_A_TERMINAL = "kitsdk: {button} is simulated: press Enter to press it"
 NO_TERMINAL = ("kitsdk: {button} is simulated and there is no terminal to press Enter in, "
                "so the script waits until kit.sim.press(\"{name}\") presses it (from code, "
                "a lesson check or a view of the kit)")
-#: Where ``select`` can watch the terminal together with a pipe (not Windows).
-_SELECT_STDIN = os.name == "posix"
 
 
 class Presses:
@@ -54,13 +52,15 @@ class Presses:
         self._say_once(button, IN_A_TERMINAL if stdin is not None else NO_TERMINAL)
         if stdin is None:
             return bool(button.wait_for_active(timeout))
-        if not _SELECT_STDIN:  # Windows: only Enter ends a wait for ever, as it always did
+        fd = _descriptor(stdin)
+        if fd is None:  # IDLE's shell, Windows: only Enter ends a wait for ever
             if timeout is not None:
                 return bool(button.wait_for_active(timeout))
             return self._enter(stdin, button.name)
-        return self._wait_for_either(stdin, button, timeout)
+        return self._wait_for_either(stdin, fd, button, timeout)
 
-    def _wait_for_either(self, stdin: TextIO, button: Any, timeout: float | None) -> bool:
+    def _wait_for_either(self, stdin: TextIO, fd: int, button: Any,
+                         timeout: float | None) -> bool:
         """Enter or ``kit.sim.press``, whichever comes first: a press writes to a pipe that
         ``select`` watches together with the terminal."""
         wake, woken = os.pipe()
@@ -70,7 +70,7 @@ class Presses:
                 self._wakers.setdefault(button.name, []).append(woken)
             if button.is_active:  # pressed before we listened
                 return True
-            ready, _, _ = select.select([stdin.fileno(), wake], [], [], timeout)
+            ready, _, _ = select.select([fd, wake], [], [], timeout)
             if wake in ready:
                 return True
             return self._enter(stdin, button.name) if ready else False
@@ -102,4 +102,15 @@ def _terminal() -> TextIO | None:
     try:
         return stdin if stdin is not None and stdin.isatty() else None
     except ValueError:  # closed
+        return None
+
+
+def _descriptor(stdin: TextIO) -> int | None:
+    """The terminal's file descriptor, if ``select`` can watch it with a pipe: not on
+    Windows, nor in IDLE's shell, whose input is a terminal with no descriptor."""
+    if os.name != "posix":
+        return None
+    try:
+        return stdin.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
         return None

@@ -58,6 +58,20 @@ def test_in_a_terminal_enter_or_kit_sim_press_ends_the_wait(
     assert child.exitstatus == 0
 
 
+def test_in_a_shell_with_no_file_descriptor_enter_still_presses() -> None:
+    """IDLE's shell is a terminal to its user, but its input has no file descriptor."""
+    script = ("import io, sys\n"
+              "class Shell(io.StringIO):\n"
+              "    def isatty(self): return True\n"
+              "sys.stdin = Shell('\\n')\n" + SCRIPT)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=START, env={**os.environ, "KITSDK_BACKEND": "sim"},
+                            stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    assert "press Enter to press it" in result.stderr
+    assert result.stdout == "callback ran\npressed: True\n"
+
+
 def _lines(stream: object) -> queue.Queue[str]:
     lines: queue.Queue[str] = queue.Queue()
 
