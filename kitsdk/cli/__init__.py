@@ -18,9 +18,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..exc import KitError
 from ..ipc import DEFAULT_AGENT_SOCKET, UNDER_AGENT
+
+if TYPE_CHECKING:
+    from ..profile import Profile
+
+#: The kit ``kit info`` and ``kit doctor`` show on a simulated machine with no profile set up.
+SIMULATED_KIT = "starter"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.command(args) or 0)
     except KitError as exc:
-        print(f"kit: {exc.explain()}", file=sys.stderr)
+        print(f"kit: {exc.explain(shell=True)}", file=sys.stderr)
         return 1
 
 
@@ -84,20 +91,34 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _wiring(profile: object) -> str:
-    from ..profile import Profile
-
-    assert isinstance(profile, Profile)
+def _wiring(profile: Profile) -> str:
     rows = [(device, driver, role, pin.name, pin.physical)
             for device, driver, role, pin in profile.wiring()]
     return table(rows, ("device", "driver", "role", "pin", "header pin"))
 
 
-def _info(args: argparse.Namespace) -> int:
-    from ..backend import pi_model, wanted
+def _kit_profile(args: argparse.Namespace) -> Profile:
+    """``--profile``, else the machine's own; on a simulated machine with none set up (a
+    laptop), the simulated starter kit, so that ``kit info`` and ``kit doctor`` show a kit."""
+    from ..backend import wanted
+    from ..exc import NoProfile
     from ..profile import load_profile
 
-    profile = load_profile(args.profile)
+    try:
+        return load_profile(args.profile)
+    except NoProfile:
+        if args.profile or os.environ.get("KITSDK_PROFILE") or wanted() != "sim":
+            raise
+    print(f"kit: no kit profile is set up on this machine, so this is the built-in "
+          f"'{SIMULATED_KIT}' kit; --profile NAME shows another ('kit profiles' lists them)",
+          file=sys.stderr)
+    return load_profile(SIMULATED_KIT)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ..backend import pi_model, wanted
+
+    profile = _kit_profile(args)
     mode = "simulated" if wanted() == "sim" else "real parts"
     print(f"machine:  {pi_model() or 'not a Raspberry Pi'}")
     print(f"backend:  {mode} (KITSDK_BACKEND={os.environ.get('KITSDK_BACKEND') or 'auto'})")
@@ -143,14 +164,14 @@ def _doctor(args: argparse.Namespace) -> int:
     from ..kit import Kit
 
     failures = 0
-    with Kit(args.profile) as kit:
+    with Kit(_kit_profile(args)) as kit:
         print(f"kit '{kit.name}' ({'simulated' if kit.simulated else 'real parts'})")
         for device in kit:
             try:
                 readings = device.check()
             except KitError as exc:
                 failures += 1
-                print(f"  FAIL  {device.describe()}: {exc.explain()}")
+                print(f"  FAIL  {device.describe()}: {exc.explain(shell=True)}")
                 continue
             shown = ", ".join(f"{k}={v!r}" for k, v in readings.items())
             print(f"  ok    {device.describe()}" + (f": {shown}" if shown else ""))

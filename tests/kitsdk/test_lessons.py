@@ -245,7 +245,8 @@ def test_a_crash_is_shown_with_its_line(tmp_path: Path) -> None:
     report = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "print(amber)\n"))
     failed = report.results[1]
     assert failed.saw == ("the amber LED stayed off. Your script stopped with an error "
-                          "(line 5): NameError: name 'amber' is not defined")
+                          "(line 5): NameError: name 'amber' is not defined. "
+                          "Did you mean: 'aiter'?")  # Python's own suggestion, kept
     assert failed.hint == "fix that error first; then switch it on: kit.amber.on()"
 
 
