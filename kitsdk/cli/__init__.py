@@ -34,9 +34,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.command(args) or 0)
+        status = int(args.command(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return status
     except KitError as exc:
         print(f"kit: {exc.explain(shell=True)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `kit drivers | head`: the reader has what it wanted. Point stdout at nothing, so
+        # that flushing it at exit cannot raise again, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

@@ -183,3 +183,13 @@ def test_a_typo_in_a_profile_is_answered_with_one_suggestion(tmp_path: Path, tab
     assert result.returncode == 1
     assert result.stderr.count(suggestion) == 1, result.stderr
     assert "hint:" in result.stderr  # a hint still says where to look
+
+
+def test_a_listing_piped_into_head_ends_without_a_traceback() -> None:
+    # `kit drivers | head -0`: the reader has gone before the listing is written.
+    with subprocess.Popen([sys.executable, "-m", "kitsdk.cli", "drivers"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE) as listing:
+        assert listing.stdout is not None and listing.stderr is not None
+        listing.stdout.close()
+        assert listing.wait(timeout=60) in (0, 1)
+        assert listing.stderr.read() == b""
