@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
 
+from .config import from_environment
+
 if TYPE_CHECKING:
     from .services import LabServices
 
@@ -130,20 +132,11 @@ def secret_key(data_dir: Path) -> str:
 
 
 def _from_environment(app: Flask) -> None:
-    """``KITLAB_LIVE_MAX_STREAMS=300`` sets ``LIVE_MAX_STREAMS``; types follow the defaults."""
-    for key in [*DEFAULTS, "SECRET_KEY"]:
-        raw = os.environ.get("KITLAB_" + key)
-        if raw is None or key == "LAB_CONFIG":
-            continue
-        default = app.config.get(key)
-        value: Any = raw
-        if key in _BOOLEAN_KEYS or isinstance(default, bool):
-            value = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, int):
-            value = int(raw)
-        elif isinstance(default, float):
-            value = float(raw)
-        app.config[key] = value
+    """``KITLAB_LIVE_MAX_STREAMS=300`` sets ``LIVE_MAX_STREAMS``; types follow the defaults
+    (``PUBLIC_BROKER_URL`` and the others whose default is None are text)."""
+    kinds = {key: bool if key in _BOOLEAN_KEYS else type(app.config.get(key)) | None
+             for key in [*DEFAULTS, "SECRET_KEY"] if key != "LAB_CONFIG"}
+    app.config.update(from_environment(kinds))
 
 
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

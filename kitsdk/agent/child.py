@@ -23,9 +23,9 @@ import time
 from typing import Any, TextIO
 
 from .. import safety
+from ..ipc import Channel
 from ..lessons import progress
 from ..script import run_script
-from .ipc import Channel
 from .sampling import sample
 
 

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .ipc import Channel
+from ..ipc import Channel
 
 if TYPE_CHECKING:
     from .supervisor import Agent

@@ -21,8 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..cli import UNDER_AGENT
-from .ipc import Channel
+from ..ipc import UNDER_AGENT, Channel
 
 #: Lines of the script's output kept for the 'finished' and 'crashed' events.
 TAIL_LINES = 20

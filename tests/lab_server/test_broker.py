@@ -277,7 +277,6 @@ def test_health_says_which_broker_runs_and_its_limits(lab: LabServices) -> None:
 
 def test_amqtt_serves_a_lab_with_mqtt_3_1_1_at_qos_0_and_1(
         tmp_path: Path, clients: Callable[..., KitClient]) -> None:
-    pytest.importorskip("amqtt")
     with start_services(LabConfig(lab=LAB, data_dir=tmp_path, broker_kind="amqtt")) as lab:
         assert lab.broker is not None and lab.broker.kind == "amqtt"
         health = lab.health()
@@ -306,7 +305,6 @@ def test_amqtt_serves_a_lab_with_mqtt_3_1_1_at_qos_0_and_1(
 def test_a_kit_agent_speaking_mqtt_3_1_1_feeds_an_amqtt_lab(tmp_path: Path) -> None:
     """A machine without Mosquitto: the lab falls back to amqtt, and a kit agent set to
     ``mqtt_version = 3`` (as ``kitlab demo`` sets its kits) reaches it."""
-    pytest.importorskip("amqtt")
     import threading
 
     from helpers import wait_until
