@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_kit import BENCH
 
 from kitsdk import DeviceClosed, Kit
 from kitsdk.devices.base import STILL_ANSWERED, KitDevice
@@ -27,36 +28,8 @@ from kitsdk.registry import default_registry
 #: environment, but only once a test starts, after this module is imported.
 BACKEND = os.environ.get("KITSDK_BACKEND") or "sim"
 
-#: Every built-in driver the three built-in kits lack, once.
-BENCH = """
-[kit]
-name = "bench"
-
-[devices.lamp]
-driver = "pwm_led"
-pin = 12
-
-[devices.speaker]
-driver = "tonal_buzzer"
-pin = 13
-
-[devices.fan]
-driver = "motor"
-forward = 20
-backward = 21
-
-[devices.arm]
-driver = "angular_servo"
-pin = 16
-
-[devices.ldr]
-driver = "light_sensor"
-pin = 5
-
-[devices.pot]
-driver = "mcp3008"
-channel = 3
-
+#: The bench's parts, and the one driver neither it nor a built-in kit has: a board's input.
+BOARD_PARTS = """
 [devices.arduino]
 driver = "firmata"
 port = "auto"
@@ -72,7 +45,7 @@ pin = "A1"
 def every_driver(make_kit: Callable[..., Kit], tmp_path: Path) -> list[KitDevice]:
     """One open device of each built-in driver, from the built-in kits and a bench."""
     bench = tmp_path / "bench.toml"
-    bench.write_text(BENCH)
+    bench.write_text(BENCH + BOARD_PARTS)
     devices: dict[type, KitDevice] = {}
     for profile in ("starter", "rover", "weather-station", bench):
         for device in make_kit(profile):

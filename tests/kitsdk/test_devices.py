@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bench_kit import BENCH
 from helpers import wait_until
 
 from kitsdk import BadValue, DeviceClosed, DeviceFailed, Kit, Reading
@@ -29,42 +30,6 @@ from kitsdk.devices import (
     TonalBuzzer,
 )
 from kitsdk.sim import SimFactory
-
-#: One of each driver that the starter and rover kits do not have.
-BENCH = """
-[kit]
-name = "bench"
-
-[devices.lamp]
-driver = "pwm_led"
-pin = 12
-frequency = 200
-
-[devices.speaker]
-driver = "tonal_buzzer"
-pin = 13
-
-[devices.fan]
-driver = "motor"
-forward = 20
-backward = 21
-
-[devices.arm]
-driver = "angular_servo"
-pin = 16
-
-[devices.ldr]
-driver = "light_sensor"
-pin = 5
-
-[devices.probe]
-driver = "ds18b20"
-max_age = 0
-
-[devices.pot]
-driver = "mcp3008"
-channel = 3
-"""
 
 #: A 10-bit ADC reads a level to within one step (plus rounding).
 ADC_STEP = 1 / 1023

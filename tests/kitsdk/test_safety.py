@@ -35,24 +35,25 @@ READY = 'print("driving", flush=True)\n'
 #: Script endings, as the code after SETUP; each prints "driving" once it drives.
 SLEEPING_LOOP = READY + "while True: time.sleep(0.01)\n"
 TIGHT_LOOP = READY + "while True: pass\n"
-# The signal must land inside the 'try', so "driving" is printed there and the script then
-# sleeps there: a handler's SystemExit raised anywhere else would end the script after all.
-CATCHES_SYSTEM_EXIT = """
-while True:
-    try:
-        print("driving", flush=True)
-        time.sleep(60)
-    except SystemExit:
-        print("swallowed", flush=True)
-"""
-SWALLOWS_EVERYTHING = """
-while True:
-    try:
-        print("driving", flush=True)
-        time.sleep(60)
-    except BaseException:
-        print("swallowed", flush=True)
-"""
+
+
+def swallowing(caught: str) -> str:
+    """A loop whose every turn sleeps inside a 'try' that catches ``caught`` and goes on.
+
+    The signal must land inside the 'try', so "driving" is printed there and the script
+    then sleeps there: a handler's SystemExit raised anywhere else (at the loop's jump, say)
+    would end the script after all, and test nothing.
+    """
+    return ("while True:\n"
+            "    try:\n"
+            "        print('driving', flush=True)\n"
+            "        time.sleep(60)\n"
+            f"    except {caught}:\n"
+            "        print('swallowed', flush=True)\n")
+
+
+CATCHES_SYSTEM_EXIT = swallowing("SystemExit")
+SWALLOWS_EVERYTHING = swallowing("BaseException")
 SLEEPS_IN_TRY_FINALLY = """
 try:
     print("driving", flush=True)
