@@ -242,6 +242,13 @@ def _park(device: Any) -> None:
     gpiozero's close() turns output pins back into floating inputs; a motor driver whose
     inputs float can twitch. Releasing the reservation and dropping the pin object leaves the
     line driven at the level ``stop()`` just set.
+
+    gpiozero has no public way to close a device, or its factory, and leave a line driven:
+    every close resets it. So this is the one place kitsdk reaches into gpiozero's state
+    (the factory's ``pins``, a device's ``_pin``, an RGB LED's ``_leds``, a blink thread),
+    and ``tests/test_planted_bugs.py`` checks that the tests see it when parking stops
+    working. The device is sealed after (``_seal``), so nothing public reaches the
+    dropped pin.
     """
     for child in _children(device):
         _park(child)
