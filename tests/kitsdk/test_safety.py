@@ -10,6 +10,7 @@ takes them out).
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -201,8 +202,8 @@ def test_sigkill_under_the_agent_leaves_the_motors_stopped(
         assert run is not None
         wait_until(lambda: "driving" in run.tail, 30, "driving")
         assert final_pins(trace)["GPIO10"]["state"] == 0.8
-        run.process.send_signal(signal.SIGKILL)
-        assert run.wait(20) == -signal.SIGKILL
+        os.kill(run.pid, signal.SIGKILL)
+        # Only what a kit shows counts: how the agent notices and takes the pins back is its own.
         wait_until(lambda: motors_driven_off(trace), 20, "motors driven off after SIGKILL")
 
 
