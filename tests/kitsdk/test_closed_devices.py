@@ -11,7 +11,6 @@ Raspberry Pi, ``KITSDK_BACKEND=real python -m pytest -m hardware`` runs them on 
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -20,14 +19,11 @@ from typing import Any
 
 import pytest
 from bench_kit import BENCH
+from hardware import kit_on_this_backend
 
 from kitsdk import DeviceClosed, Kit
 from kitsdk.devices.base import STILL_ANSWERED, KitDevice
 from kitsdk.registry import default_registry
-
-#: The backend the run was started with; the tests' own fixtures force "sim" in the
-#: environment, but only once a test starts, after this module is imported.
-BACKEND = os.environ.get("KITSDK_BACKEND") or "sim"
 
 #: The bench's parts, and the one driver neither it nor a built-in kit has: a board's input.
 BOARD_PARTS = """
@@ -118,7 +114,7 @@ def test_every_device_of_a_closed_starter_kit_names_itself(
     """The walk, on this run's backend: real pins on a Pi with ``KITSDK_BACKEND=real``."""
     thread_errors: list[object] = []
     monkeypatch.setattr(threading, "excepthook", thread_errors.append)
-    with Kit("starter", backend=BACKEND) as kit:
+    with kit_on_this_backend("starter") as kit:
         devices = list(kit)
         surfaces = {device.describe(): public_surface(device) for device in devices}
         kit.red.blink(0.01, 0.01)  # a thread that close() must end quietly
