@@ -181,6 +181,15 @@ class KitDevice:
         super().close()  # type: ignore[misc]
         _seal(self)
 
+    def __del__(self) -> None:
+        # gpiozero closes a device when it is collected. A blink that outlives its script
+        # (a beep(n=3) as `kit run` drops the script's globals) holds the last reference, so
+        # the collection runs on the blink thread itself as it ends, and closing would join
+        # that very thread ("cannot join current thread"). It is ending: forget it, then close.
+        if getattr(self, "_blink_thread", None) is threading.current_thread():
+            self._blink_thread = None
+        super().__del__()  # type: ignore[misc]
+
     def _check_open(self) -> None:
         if self.closed:
             raise self._closed_error()

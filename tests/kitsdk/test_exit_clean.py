@@ -137,6 +137,30 @@ def test_a_script_ends_clean_under_the_agent(tmp_path: Path, profile: str,
             assert code == status(ending, "agent"), stderr
             assert_clean(stderr, ending, "agent")
 
+#: Parts built by hand, with no kit, left blinking a few times as the script ends: the
+#: blink threads hold the last references, so the parts are collected on those threads.
+BY_HAND = """
+from kitsdk.devices import LED, PWMLED, Buzzer
+from kitsdk.sim import SimFactory
+
+factory = SimFactory()
+Buzzer(19, name="buzzer", pin_factory=factory).beep(0.05, 0.05, n=3)
+LED(17, name="red", pin_factory=factory).blink(0.05, 0.05, n=2)
+PWMLED(12, name="lamp", pin_factory=factory).pulse(0.05, 0.05, n=2)
+print("ready", flush=True)
+"""
+
+
+@pytest.mark.parametrize("command", ["python", "kit run"])
+def test_parts_built_by_hand_end_clean(tmp_path: Path, command: str) -> None:
+    script = tmp_path / "by_hand.py"
+    script.write_text(BY_HAND)
+    proc = start(command, script, tmp_path / "trace.jsonl")
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 0, stderr
+    assert_clean(stderr, "normal", command)
+
+
 def readme_first_script() -> str:
     """The README's first Python block, as a student copies it."""
     readme = (Path(__file__).parents[2] / "README.md").read_text()

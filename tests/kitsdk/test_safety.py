@@ -162,19 +162,20 @@ def stopped_at(entries: list[dict[str, Any]], pin: str) -> int:
                 if i > driven and e["pin"] == pin and "state" in e and not e["state"])
 
 
-@pytest.mark.parametrize(("ending", "signum"), [
-    (READY, None),
-    (SLEEPING_LOOP, signal.SIGTERM),
-    (CATCHES_SYSTEM_EXIT, signal.SIGTERM),
-], ids=["normal-end", "sigterm", "sigterm-swallowed"])
-def test_motors_stop_before_any_other_output(tmp_path: Path, ending: str,
+@pytest.mark.parametrize(("command", "ending", "signum"), [
+    ("python", READY, None),
+    ("kit run", READY, None),
+    ("python", SLEEPING_LOOP, signal.SIGTERM),
+    ("python", CATCHES_SYSTEM_EXIT, signal.SIGTERM),
+], ids=["normal-end", "normal-end-kit-run", "sigterm", "sigterm-swallowed"])
+def test_motors_stop_before_any_other_output(tmp_path: Path, command: str, ending: str,
                                              signum: int | None) -> None:
     lights, fan = tmp_path / "lights.toml", tmp_path / "fan.toml"
     lights.write_text('[devices.lamp]\ndriver = "led"\npin = 5\n')
     fan.write_text('[devices.fan]\ndriver = "motor"\nforward = 20\nbackward = 21\n')
     script, trace = tmp_path / "student.py", tmp_path / "trace.jsonl"
     script.write_text(TWO_KITS.format(lights=str(lights), fan=str(fan)) + ending)
-    proc = start("python", script, trace)
+    proc = start(command, script, trace)
     try:
         read_until(proc, "driving")
         if signum is not None:
