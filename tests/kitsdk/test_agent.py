@@ -6,108 +6,33 @@ a real kit outlive the process that drove them, and so does the journal.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from agent_lab import KIT, LAB, LEFT_FORWARD, Agents, Lab, decoded, journal, start_script
 from helpers import wait_until
 
-from kitsdk.agent.config import AgentConfig
 from kitsdk.agent.control import ControlServer
 from kitsdk.agent.supervisor import Agent
-from kitsdk.telemetry import Command, CommandAck, Event, Status, Telemetry, decode, encode
-
-LAB, KIT = "lab", "kit-1"
-ROOT = f"kitsdk/v1/{LAB}/{KIT}"
-LEFT_FORWARD = "GPIO10"  # the rover's left motor, forward input
-
-DRIVE = """
-import signal, time
-from kitsdk import Kit
-kit = Kit("rover")
-kit.drive.forward(0.9)
-print("driving", flush=True)
-"""
-
-
-def decoded(subscriber: Any, kind: str) -> list[Any]:
-    return [decode(m.topic, m.payload) for m in subscriber.on(f"{ROOT}/{kind}")]
-
-
-def journal(trace: Path, pin: str) -> list[dict[str, Any]]:
-    if not trace.exists():
-        return []
-    return [e for e in map(json.loads, trace.read_text().splitlines()) if e["pin"] == pin]
-
-
-class Lab:
-    """The lab's side: a subscriber to everything of the kit, and a command sender."""
-
-    def __init__(self, subscriber: Any) -> None:
-        self.sub = subscriber
-
-    def command(self, name: str, kit: str = KIT, **args: Any) -> Command:
-        command = Command(name=name, issuer="teacher", args=args)
-        self.sub.publish(f"kitsdk/v1/{LAB}/{kit}/cmd", encode(command))
-        return command
-
-    def ack(self, command: Command, timeout: float = 10.0) -> CommandAck:
-        def answered(_: object) -> bool:
-            return any(a.id == command.id for a in decoded(self.sub, "cmd/ack"))
-
-        assert self.sub.wait_for(answered, timeout), f"no ack for {command.name}"
-        return next(a for a in decoded(self.sub, "cmd/ack") if a.id == command.id)
-
-    def events(self, kind: str) -> list[Event]:
-        return [e for e in decoded(self.sub, "event") if e.kind == kind]
-
-    def latest_status(self) -> Status:
-        return decoded(self.sub, "status")[-1]
+from kitsdk.telemetry import Telemetry
 
 
 @pytest.fixture
 def agent_factory(tmp_path: Path, mosquitto: Any) -> Iterator[Callable[..., Agent]]:
-    agents: list[tuple[Agent, threading.Thread]] = []
-
-    def make(**changes: Any) -> Agent:
-        config = AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT, profile="rover",
-                             rate=20, outbox=str(tmp_path / f"outbox{len(agents)}.db"),
-                             control_socket=str(tmp_path / "agent.sock"), **changes)
-        agent = Agent(config, backend="sim")
-        thread = threading.Thread(target=agent.serve, daemon=True)
-        thread.start()
-        agents.append((agent, thread))
-        assert agent.link.wait_connected(10)
-        return agent
-
-    yield make
-    for agent, thread in agents:
-        agent.shutdown()
-        thread.join(timeout=10)
+    with Agents(tmp_path, mosquitto.url) as agents:
+        yield agents
 
 
 @pytest.fixture
 def lab(mosquitto: Any, mqtt_subscriber: Any) -> Lab:
     return Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
-
-
-def start_script(agent: Agent, tmp_path: Path, body: str) -> Path:
-    """Run DRIVE + body under the agent; return its pin journal once it drives."""
-    script = tmp_path / "student.py"
-    script.write_text(DRIVE + body)
-    trace = tmp_path / "trace.jsonl"
-    env = {**os.environ, "KITSDK_BACKEND": "sim", "KITSDK_SIM_TRACE": str(trace)}
-    assert agent.start_script(script, env=env) is None
-    wait_until(lambda: agent.run is not None and "driving" in agent.run.tail, 10, "driving")
-    return trace
 
 
 def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> None:
@@ -165,10 +90,8 @@ def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
     stopped = journal(trace, LEFT_FORWARD)[-1]
     assert stopped["state"] == 0
     assert stopped["t"] - sent < 0.5, f"motor stopped {stopped['t'] - sent:.3f} s after reset"
-    crashed = lab.events("script.crashed")
-    assert lab.sub.wait_for(lambda _: lab.events("script.crashed"))
-    crashed = lab.events("script.crashed")[0]
-    assert crashed.data["script"] == "student.py"
+    assert lab.sub.wait_for(lambda _: lab.events("script.reset"))
+    assert lab.events("script.reset")[0].data["script"] == "student.py"
     assert agent.kit is not None  # the agent owns the pins again
 
 
@@ -296,3 +219,18 @@ def test_kit_lesson_check_on_a_kit_reports_each_step_to_the_lab(
     finished = lab.events("lesson.finished")[0].data
     assert finished["lesson"] == "blink" and finished["passed"] == finished["steps"]
     assert len(lab.events("lesson.step_passed")) == finished["steps"]
+
+
+def test_the_agents_modules_load_no_driver_and_no_gpiozero() -> None:
+    """Drivers (and gpiozero under them) load when the agent builds its kit, not before:
+    ``kit agent --help``, ``kit run`` and the script's child runner stay light."""
+    modules = ["child", "config", "control", "leftover", "link", "outbox", "runner",
+               "sampling", "service", "supervisor"]
+    probe = ("import sys\n"
+             + "".join(f"import kitsdk.agent.{m}\n" for m in modules)
+             + "print(sorted(m for m in sys.modules if m == 'gpiozero'"
+               " or m.startswith(('gpiozero.', 'kitsdk.devices'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"
