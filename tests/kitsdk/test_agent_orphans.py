@@ -148,18 +148,23 @@ def test_a_script_started_from_a_thread_that_ends_goes_on(tmp_path: Path) -> Non
     script handed over by ``kit run`` (a connection's thread) must not die with it."""
     script = tmp_path / "wait.py"
     script.write_text("import time\nprint('waiting', flush=True)\ntime.sleep(60)\n")
-    lines: list[str] = []
+    waiting = threading.Event()
     runs: list[ScriptRun] = []
 
-    def start() -> None:
-        runs.append(ScriptRun(script, on_message=lambda m: lines.append(m.get("text", ""))))
+    def heard(message: dict[str, Any]) -> None:
+        if message.get("text") == "waiting":
+            waiting.set()
+
+    def start() -> None:  # ends once the script runs, and has asked for its signal
+        runs.append(ScriptRun(script, on_message=heard))
+        waiting.wait(10)
 
     starter = threading.Thread(target=start)
     starter.start()
     starter.join()
     run = runs[0]
     try:
-        wait_until(lambda: "waiting" in lines, 10, "started")
+        assert waiting.is_set(), "the script did not start"
         assert run.wait(timeout=0.5) is None, f"the script died with code {run.returncode}"
     finally:
         run.stop(grace=0.1)
