@@ -131,6 +131,7 @@ class ScriptRun:
         self._on_exit = on_exit
         ours, theirs = socket.socketpair()
         self.channel = Channel(ours)
+        # UNDER_AGENT holds the agent's pid: the child checks that its parent still is it.
         environment = {**(env if env is not None else os.environ),
                        "KITSDK_AGENT_RATE": str(rate), UNDER_AGENT: str(os.getpid())}
         try:

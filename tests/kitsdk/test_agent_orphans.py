@@ -103,10 +103,14 @@ def kit(tmp_path: Path, mosquitto: Any, mqtt_subscriber: Any) -> Iterator[Kit]:
     kit.close()
 
 
+@pytest.mark.parametrize("sigterm", ["", "import signal\nsignal.signal(signal.SIGTERM, "
+                                         "signal.SIG_IGN)\n"], ids=["plain", "ignores-sigterm"])
 def test_a_script_dies_with_its_killed_agent_and_the_next_agent_finds_the_motor_safe(
-        kit: Kit) -> None:
+        kit: Kit, sigterm: str) -> None:
+    """SIGTERM from Linux as the agent dies ends a plain script; one that ignores SIGTERM
+    is ended by its orders thread, which sees the agent's end of the channel close."""
     first = kit.start_agent()
-    script = kit.run_script(SEESAW)
+    script = kit.run_script(sigterm + SEESAW)
     first.send_signal(signal.SIGKILL)
     killed = time.monotonic()
     first.wait(timeout=10)
