@@ -50,7 +50,11 @@ class Ending:
     by: str
 
 
-#: The agent itself ended the script: it is shutting down.
+#: The endings the agent reports: the teacher's stop (or lock) and reset, the student's
+#: Ctrl+C in ``kit run``, and the agent's own shutdown.
+TEACHER_STOP = Ending("stopped", "teacher")
+TEACHER_RESET = Ending("reset", "teacher")
+STUDENT_STOP = Ending("stopped", "student")
 AGENT_STOP = Ending("stopped", "agent")
 
 

@@ -39,7 +39,7 @@ from ..telemetry import (
 from .config import AgentConfig
 from .leftover import RecordFile
 from .outbox import Outbox
-from .runner import AGENT_STOP, Ending, ScriptRun
+from .runner import AGENT_STOP, TEACHER_RESET, TEACHER_STOP, Ending, ScriptRun
 from .sampling import sample
 
 log = logging.getLogger(__name__)
@@ -265,7 +265,7 @@ class Agent:
         return CommandAck(id=command.id, outcome="ok", message=result)
 
     def _cmd_stop(self) -> str:
-        ended = self.stop_script(Ending("stopped", "teacher"))
+        ended = self.stop_script(TEACHER_STOP)
         with self._lock:
             if self.kit is not None:
                 self.kit.stop()
@@ -273,7 +273,7 @@ class Agent:
         return "script ended, outputs off" if ended else "outputs off"
 
     def _cmd_reset(self) -> str:
-        self.stop_script(Ending("reset", "teacher"))
+        self.stop_script(TEACHER_RESET)
         with self._lock:
             if self.kit is not None:
                 self.kit.close()
