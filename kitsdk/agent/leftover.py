@@ -4,7 +4,7 @@ A script dies with its agent (``child.py``), unless it cannot run a line of its 
 process stopped, or wedged in a C call that holds the interpreter. Such a leftover may still
 drive the kit's motors, so the next agent ends it, and only then takes the pins and drives
 them to their safe levels. The agent writes the running script down in a small JSON file
-next to its control socket (``/run/kitsdk/agent.script.json``: gone after a reboot) with the
+next to its control socket (``/run/kitsdk/agent.script.json``) with the boot and the
 process's start time, so that a pid that the system gave to another process since is left
 alone. Linux only: it reads ``/proc`` and waits on a pidfd.
 """
@@ -27,13 +27,30 @@ TERM_GRACE = 0.5
 KILL_WAIT = 5.0
 
 
+#: This boot's id: a record from an earlier boot names a process that is long gone.
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
 @dataclass(frozen=True)
 class ScriptRecord:
-    """One running script: its pid, its start time (clock ticks since boot), its name."""
+    """One running script: its pid, its start (the boot's id, and clock ticks since that
+    boot), its name."""
 
     pid: int
+    boot: str
     started: int
     script: str
+
+    def is_running(self) -> bool:
+        """The recorded process still runs: same boot, same pid, same start time."""
+        return _boot() == self.boot and started(self.pid) == self.started
+
+
+def _boot() -> str:
+    try:
+        return BOOT_ID.read_text().strip()
+    except FileNotFoundError:  # not Linux
+        return ""
 
 
 def started(pid: int) -> int | None:
@@ -59,7 +76,7 @@ class RecordFile:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".partial")
-        partial.write_text(json.dumps(asdict(ScriptRecord(pid, begun, script))))
+        partial.write_text(json.dumps(asdict(ScriptRecord(pid, _boot(), begun, script))))
         partial.replace(self.path)
 
     def clear(self) -> None:
@@ -70,7 +87,8 @@ class RecordFile:
         as no leftover: a record is written only while a script runs)."""
         try:
             data = json.loads(self.path.read_text())
-            return ScriptRecord(int(data["pid"]), int(data["started"]), str(data["script"]))
+            return ScriptRecord(int(data["pid"]), str(data["boot"]), int(data["started"]),
+                                str(data["script"]))
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -89,14 +107,14 @@ class RecordFile:
             return None
         try:
             # Checked after pidfd_open: the pidfd now holds this very process.
-            if started(record.pid) != record.started:
+            if not record.is_running():
                 return None
             log.warning("ending %s (pid %d), left running by an agent that died",
                         record.script, record.pid)
-            _signal_group(record.pid, signal.SIGTERM)
-            _signal_group(record.pid, signal.SIGCONT)  # a stopped process must run to end
+            _signal(pidfd, record.pid, signal.SIGTERM)
+            _signal(pidfd, record.pid, signal.SIGCONT)  # a stopped process must run to end
             if not _exits(pidfd, TERM_GRACE):
-                _signal_group(record.pid, signal.SIGKILL)
+                _signal(pidfd, record.pid, signal.SIGKILL)
                 if not _exits(pidfd, KILL_WAIT):
                     log.error("pid %d did not end on SIGKILL", record.pid)
         finally:
@@ -104,11 +122,13 @@ class RecordFile:
         return record
 
 
-def _signal_group(pid: int, signum: int) -> None:
-    """Signal the script and its helpers: a script is the leader of its own group."""
+def _signal(pidfd: int, pid: int, signum: int) -> None:
+    """Signal the script (by its pidfd: no other process) and its helpers (its process
+    group, which the script leads)."""
     try:
+        signal.pidfd_send_signal(pidfd, signum)
         os.killpg(pid, signum)
-    except ProcessLookupError:  # all of them ended meanwhile
+    except ProcessLookupError:  # it ended meanwhile (with its helpers), or leads no group
         return
 
 

@@ -8,6 +8,7 @@ which every process driving them writes to: the script's, and the agents'.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ import pytest
 from agent_lab import KIT, LAB, LEFT_FORWARD, Lab, decoded, journal, process_gone
 from helpers import wait_until
 
+from kitsdk.agent.leftover import RecordFile, ScriptRecord
 from kitsdk.agent.runner import ScriptRun
 
 #: Drives the left motor between two speeds, so that every turn of the loop is journalled.
@@ -172,3 +174,36 @@ def test_a_script_started_from_a_thread_that_ends_goes_on(tmp_path: Path) -> Non
         assert run.wait(timeout=0.5) is None, f"the script died with code {run.returncode}"
     finally:
         run.stop(grace=0.1)
+
+
+@pytest.fixture
+def bystander() -> Iterator[subprocess.Popen[bytes]]:
+    """A process that is not a script: what a recorded pid may belong to by now."""
+    with subprocess.Popen(["sleep", "60"]) as process:
+        yield process
+        process.kill()
+
+
+def test_a_recorded_pid_that_now_belongs_to_another_process_is_left_alone(
+        tmp_path: Path, bystander: subprocess.Popen[bytes]) -> None:
+    record = RecordFile(tmp_path / "agent.script.json")
+    record.write(bystander.pid, "student.py")
+    written = json.loads(record.path.read_text())
+    # The same pid, started at another time, or in an earlier boot: not our script.
+    for stale in ({"started": written["started"] + 1}, {"boot": "an-earlier-boot"}):
+        record.path.write_text(json.dumps({**written, **stale}))
+        assert record.end_leftover() is None
+        assert bystander.poll() is None, "a process that merely has the pid was ended"
+        assert not record.path.exists()
+    record.write(bystander.pid, "student.py")
+    assert record.end_leftover() == ScriptRecord(bystander.pid, written["boot"],
+                                                 written["started"], "student.py")
+    assert bystander.wait(timeout=5) == -signal.SIGTERM
+
+
+@pytest.mark.parametrize("text", ["", "{", '{"pid": "x"}', "[1, 2]"])
+def test_an_unreadable_record_counts_as_no_leftover(tmp_path: Path, text: str) -> None:
+    record = RecordFile(tmp_path / "agent.script.json")
+    record.path.write_text(text)
+    assert record.end_leftover() is None
+    assert not record.path.exists()
