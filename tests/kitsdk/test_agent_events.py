@@ -116,3 +116,12 @@ def test_ten_stopped_scripts_leave_no_zombie_and_no_helper(agents: Any, lab: Lab
         lab.wait_event("script.stopped", count=n + 1)
     assert zombie_children() == []
     wait_until(lambda: all(process_gone(pid) for pid in helpers), 5, "helpers ended")
+
+
+def test_a_syntax_error_names_the_students_line(agents: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agents()
+    script = tmp_path / "typo.py"
+    script.write_text("from kitsdk import Kit\nkit = Kit()\nkit.status_led.on(\n")
+    assert agent.start_script(script) is None
+    error = lab.wait_event("script.crashed").data["error"]
+    assert error.startswith("SyntaxError on line 3: "), error
