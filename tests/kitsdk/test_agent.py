@@ -11,32 +11,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from agent_lab import KIT, LAB, LEFT_FORWARD, Agents, Lab, decoded, journal, start_script
+from agent_lab import KIT, LAB, LEFT_FORWARD, Lab, decoded, journal, start_script
 from helpers import wait_until
 
 from kitsdk.agent.control import ControlServer
-from kitsdk.agent.supervisor import Agent
 from kitsdk.telemetry import Telemetry
 
 
-@pytest.fixture
-def agent_factory(tmp_path: Path, mosquitto: Any) -> Iterator[Callable[..., Agent]]:
-    with Agents(tmp_path, mosquitto.url) as agents:
-        yield agents
-
-
-@pytest.fixture
-def lab(mosquitto: Any, mqtt_subscriber: Any) -> Lab:
-    return Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
-
-
-def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> None:
-    agent = agent_factory()
+def test_status_and_telemetry_reach_the_lab(agents: Any, lab: Lab) -> None:
+    agent = agents()
     assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 5)
     status = lab.latest_status()
     assert (status.state, status.profile) == ("online", "rover")
@@ -51,8 +38,8 @@ def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> Non
                             .values["distance"]["distance"] == pytest.approx(0.3))
 
 
-def test_every_command_is_acknowledged(agent_factory: Any, lab: Lab) -> None:
-    agent_factory()
+def test_every_command_is_acknowledged(agents: Any, lab: Lab) -> None:
+    agents()
     for name, args in [("stop", {}), ("identify", {"seconds": 1.0}), ("reset", {}),
                        ("unlock", {})]:
         assert lab.ack(lab.command(name, **args)).outcome == "ok", name
@@ -63,9 +50,9 @@ def test_every_command_is_acknowledged(agent_factory: Any, lab: Lab) -> None:
     assert lab.ack(everyone).outcome == "ok"
 
 
-def test_a_locked_kit_refuses_scripts_until_unlocked(agent_factory: Any, lab: Lab,
+def test_a_locked_kit_refuses_scripts_until_unlocked(agents: Any, lab: Lab,
                                                      tmp_path: Path) -> None:
-    agent = agent_factory()
+    agent = agents()
     assert lab.ack(lab.command("lock", message="eyes on the board")).outcome == "ok"
     assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
     script = tmp_path / "hello.py"
@@ -79,8 +66,8 @@ def test_a_locked_kit_refuses_scripts_until_unlocked(agent_factory: Any, lab: La
 
 
 def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
-        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
-    agent = agent_factory()
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agents()
     trace = start_script(agent, tmp_path, "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
                                           "while True: pass\n")
     assert journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9
@@ -96,8 +83,8 @@ def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
 
 
 def test_losing_the_lab_stops_the_motors_after_the_grace(
-        agent_factory: Any, mosquitto: Any, tmp_path: Path) -> None:
-    agent = agent_factory(lab_lost_grace=0.5)
+        agents: Any, mosquitto: Any, tmp_path: Path) -> None:
+    agent = agents(lab_lost_grace=0.5)
     trace = start_script(agent, tmp_path, "while True:\n    kit.drive.forward(0.9)\n"
                                           "    time.sleep(0.005)\n")
     lost = time.time()
@@ -112,9 +99,9 @@ def test_losing_the_lab_stops_the_motors_after_the_grace(
     wait_until(lambda: journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9, 10, "motors again")
 
 
-def test_kit_run_hands_the_script_to_the_agent(agent_factory: Any, lab: Lab,
+def test_kit_run_hands_the_script_to_the_agent(agents: Any, lab: Lab,
                                                tmp_path: Path) -> None:
-    agent = agent_factory()
+    agent = agents()
     control = ControlServer(agent, agent.config.control_socket)
     try:
         script = tmp_path / "greet.py"
@@ -161,8 +148,8 @@ def test_sigterm_stops_the_agent_cleanly(mosquitto: Any, lab: Lab, tmp_path: Pat
     assert lab.latest_status().state == "offline"
 
 
-def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
-    agent = agent_factory()
+def test_lesson_progress_reaches_the_lab(agents: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agents()
     script = tmp_path / "lesson.py"
     script.write_text(
         "from kitsdk.lessons import progress\n"
@@ -180,8 +167,8 @@ def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path:
 
 
 def test_telemetry_from_an_outage_arrives_later_marked_historical(
-        agent_factory: Any, mosquitto: Any, lab: Lab) -> None:
-    agent = agent_factory()
+        agents: Any, mosquitto: Any, lab: Lab) -> None:
+    agent = agents()
     assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 3)
     mosquitto.stop()
     wait_until(lambda: not agent.link.connected, 10, "the link noticed")
@@ -199,10 +186,10 @@ def test_telemetry_from_an_outage_arrives_later_marked_historical(
 
 
 def test_kit_lesson_check_on_a_kit_reports_each_step_to_the_lab(
-        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
     from kitsdk.lessons import find
 
-    agent = agent_factory()
+    agent = agents()
     script = tmp_path / "blink.py"
     script.write_text(find("blink").solution)
     control = ControlServer(agent, agent.config.control_socket)

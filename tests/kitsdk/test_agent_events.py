@@ -11,29 +11,15 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from agent_lab import LAB, Agents, Lab, process_gone, start_script, zombie_children
+from agent_lab import Lab, process_gone, start_script, zombie_children
 from helpers import wait_until
 
 from kitsdk.agent.control import ControlServer
-from kitsdk.agent.supervisor import Agent
 
 LOOP = "while True:\n    time.sleep(0.01)\n"
-
-
-@pytest.fixture
-def agents(tmp_path: Path, mosquitto: Any) -> Iterator[Callable[..., Agent]]:
-    with Agents(tmp_path, mosquitto.url) as make:
-        yield make
-
-
-@pytest.fixture
-def lab(mosquitto: Any, mqtt_subscriber: Any) -> Lab:
-    return Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
 
 
 def test_a_teachers_stop_is_recorded_as_stopped_not_crashed(agents: Any, lab: Lab,

@@ -98,8 +98,7 @@ class Kit:
 
 
 @pytest.fixture
-def kit(tmp_path: Path, mosquitto: Any, mqtt_subscriber: Any) -> Iterator[Kit]:
-    lab = Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
+def kit(tmp_path: Path, mosquitto: Any, lab: Lab) -> Iterator[Kit]:
     kit = Kit(tmp_path, mosquitto.url, lab)
     yield kit
     kit.close()
