@@ -85,7 +85,7 @@ class _Spawner:
     def start(self, make: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes]:
         """``make()`` run on the spawning thread; its exception is raised here."""
         with self._lock:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():  # not alive: forked
                 self._thread = threading.Thread(target=self._serve, name="kitsdk-spawner",
                                                 daemon=True)
                 self._thread.start()
