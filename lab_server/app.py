@@ -43,8 +43,11 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Login rate limit: this many failed logins per window (seconds), per address and per name.
+    # Login rate limit, failed logins per window (seconds): for one name from one address,
+    # from one address, and on the whole server (see lab_server/web/auth.py).
     "LOGIN_FAILURES": 5,
+    "LOGIN_ADDRESS_FAILURES": 20,
+    "LOGIN_GLOBAL_FAILURES": 200,
     "LOGIN_WINDOW": 300.0,
     # Live streams (SSE): at most this many at once, so streams can never take the request
     # threads that pages and commands need (see lab_server/web/live.py).

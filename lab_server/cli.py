@@ -6,6 +6,8 @@
     kitlab demo [--kits N]                  the same with N simulated rovers, for a first look
     kitlab kits add NAME [--team T]         a kit's credentials and its agent.toml
     kitlab users add NAME --role teacher|mentor
+    kitlab users password NAME              a new password (logs NAME out everywhere)
+    kitlab users role NAME --role mentor    a new role (logs NAME out everywhere)
     kitlab users token NAME                 an API token for scripts (replaces the old one)
 
 Every command takes ``--config FILE`` (default ``$KITLAB_CONFIG``, else
@@ -25,6 +27,8 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
+
+ROLES = ("teacher", "mentor")
 
 kits_cli = AppGroup("kits", help="Add kits to the lab.")
 users_cli = AppGroup("users", help="Add teachers and mentors, and API tokens.")
@@ -66,24 +70,52 @@ def kits_add(name: str, team: str | None) -> None:
     click.echo(created["agent_toml"], nl=False)
 
 
+def _password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    return generate_password_hash(password)
+
+
 @users_cli.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["teacher", "mentor"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.password_option(help="the login password (asked for when not given)")
 def users_add(name: str, role: str, password: str) -> None:
     """Add a dashboard login: a teacher (everything) or a mentor (read-only)."""
-    from werkzeug.security import generate_password_hash
-
     if not 1 <= len(name) <= 64 or not name.isprintable() or name != name.strip():
         raise click.BadParameter("1 to 64 printable characters, no leading or trailing space",
                                  param_hint="NAME")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
     try:
-        _services().store.add_user(name, role, generate_password_hash(password))
+        _services().store.add_user(name, role, _password_hash(password))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"added {role} {name}")
+
+
+@users_cli.command("password")
+@click.argument("name")
+@click.password_option(help="the new password (asked for when not given)")
+def users_password(name: str, password: str) -> None:
+    """Give NAME a new password; it logs NAME out everywhere."""
+    try:
+        _services().store.set_password(name, _password_hash(password))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new password for {name}; their sessions have ended")
+
+
+@users_cli.command("role")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+def users_role(name: str, role: str) -> None:
+    """Make NAME a teacher or a mentor; it logs NAME out everywhere."""
+    try:
+        _services().store.set_role(name, role)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{name} is now a {role}; their sessions have ended")
 
 
 @users_cli.command("token")
