@@ -59,7 +59,10 @@ def kits_add(name: str, team: str | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(f"{exc} (use lowercase letters, digits and '-', like kit-07)",
                                  param_hint="NAME") from exc
-    host = socket.gethostname()
+    # A broker listening on every address is reached by this machine's name; one on
+    # loopback only by this machine, at the address it listens on.
+    listens = getattr(_services().config, "broker_host", "")
+    host = socket.gethostname() if listens in ("0.0.0.0", "::", "") else None
     try:
         created = provision(name, team, host)
     except ValueError as exc:
@@ -141,7 +144,9 @@ def _lab_config(config_path: str | None, **overrides: Any) -> Any:
 
 
 class _LabScriptInfo(ScriptInfo):
-    """Builds the app for ``kits``/``users`` from the lab config, and closes its services."""
+    """Builds the app for ``kits``/``users`` over the lab's store and broker files, starting
+    nothing (``services.open_admin``): the lab may be running, and its broker and port
+    are its own. Closes the store again."""
 
     def __init__(self, config_path: str | None) -> None:
         super().__init__(create_app=self._create, set_debug_flag=False,
@@ -151,9 +156,9 @@ class _LabScriptInfo(ScriptInfo):
 
     def _create(self) -> Flask:
         from .app import create_app
-        from .services import start_services
+        from .services import open_admin
 
-        self.services = start_services(_lab_config(self.config_path))
+        self.services = open_admin(_lab_config(self.config_path))
         return create_app(services=self.services)
 
     def close(self) -> None:
