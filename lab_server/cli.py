@@ -17,6 +17,7 @@ app's Flask commands (``app.cli``), so tests drive them with Flask's CLI runner.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import socket
@@ -190,9 +191,22 @@ def _serve_until_signal(server: Any) -> None:
     server.run()
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a busy web port in one line, before anything starts."""
+    from .web.server import port_in_use
+
+    if port and port_in_use(host, port):
+        raise click.ClickException(_port_busy(host, port))
+
+
+def _port_busy(host: str, port: int) -> str:
+    return (f"port {port} on {host} is already in use (another kitlab?): choose another "
+            "with --port, or --port 0 for any free one")
+
+
 @main.command()
 @click.option("--host", help="address to listen on (default 0.0.0.0: the room's tablets)")
-@click.option("--port", type=int, help="web port (default 8080)")
+@click.option("--port", type=int, help="web port (default 8080; 0: any free port)")
 @click.pass_obj
 def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
     """Run the lab server: broker, ingest, store, dashboard (waitress)."""
@@ -200,12 +214,20 @@ def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
     from .services import start_services
     from .web.server import WebServer
 
+    config = _lab_config(info.config_path)
+    host = host or str(config.web.get("host", "0.0.0.0"))
+    port = port if port is not None else int(config.web.get("port", 8080))
+    _check_port(host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    services = start_services(_lab_config(info.config_path))
+    services = start_services(config)
     try:
         app = create_app(services=services)
-        server = WebServer(app, host or app.config.get("HOST", "0.0.0.0"),
-                           port if port is not None else int(app.config.get("PORT", 8080)))
+        try:
+            server = WebServer(app, host, port)
+        except OSError as exc:  # taken since the check a moment ago
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise click.ClickException(_port_busy(host, port)) from None
         broker = services.broker
         where = f"{broker.kind} at {broker.url}" if broker else services.config.broker_url
         click.echo(f"kitlab: lab {services.config.lab} on {server.url} (broker: {where})",
@@ -222,13 +244,20 @@ def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
 @click.option("--port", type=int, default=8080, show_default=True,
               help="web port (0: any free port)")
 @click.option("--data-dir", type=click.Path(file_okay=False),
-              help="keep the demo's data here (default: a scratch folder, removed at exit)")
+              help="keep the demo's data here, and reuse it next time (default: a scratch "
+                   "folder, removed at exit)")
 def demo(count: int, host: str, port: int, data_dir: str | None) -> None:
     """A lab with simulated kits driving around: open the printed URL and log in."""
     from .demo import start_demo
 
+    _check_port(host, port)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    lab = start_demo(count, host=host, port=port, data_dir=data_dir)
+    try:
+        lab = start_demo(count, host=host, port=port, data_dir=data_dir)
+    except OSError as exc:  # taken since the check a moment ago
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(_port_busy(host, port)) from None
     try:
         click.echo(f"kitlab demo: {count} simulated kits in lab {lab.services.config.lab}")
         click.echo(f"  open    {lab.url}")

@@ -15,7 +15,9 @@ the WSGI one would need a second port or a proxy and a second way to check the s
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 from typing import Any
 
@@ -26,6 +28,21 @@ from ..app import lab
 log = logging.getLogger(__name__)
 
 REQUEST_THREADS = 16
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on ``host:port`` already (bound as waitress binds, with
+    ``SO_REUSEADDR``, so a port in TIME_WAIT counts as free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
 
 
 class WebServer:
