@@ -50,8 +50,12 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_GLOBAL_FAILURES": 200,
     "LOGIN_WINDOW": 300.0,
     # Live streams (SSE): at most this many at once, so streams can never take the request
-    # threads that pages and commands need (see lab_server/web/live.py).
-    "LIVE_MAX_STREAMS": 200,
+    # threads that pages and commands need (see lab_server/web/live.py). Each holds a web
+    # server thread, so this sizes the server (lab_server/web/server.py). 0: one per kit of
+    # the lab's class_size (a browser per team, the teacher's screens), at least MIN_STREAMS.
+    "LIVE_MAX_STREAMS": 0,
+    # Web server threads for everything but streams: pages, the API, commands, exports.
+    "WEB_REQUEST_THREADS": 8,
     "LIVE_HEARTBEAT": 15.0,
     "LIVE_POLL": 1.0,
     "LIVE_MIN_INTERVAL": 0.0,
@@ -61,6 +65,9 @@ DEFAULTS: dict[str, Any] = {
     # The lab's config file for services started by the factory itself.
     "LAB_CONFIG": None,
 }
+
+MIN_STREAMS = 8
+"""The fewest live streams a lab serves at once, however small its class."""
 
 _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "TESTING"}
 
@@ -98,6 +105,9 @@ def create_app(config: Mapping[str, Any] | None = None,
     _from_environment(app)
     if config:
         app.config.from_mapping(config)
+    if not app.config["LIVE_MAX_STREAMS"]:
+        class_size = getattr(services.config, "class_size", 0)
+        app.config["LIVE_MAX_STREAMS"] = max(MIN_STREAMS, int(class_size))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(Path(services.config.data_dir))
 

@@ -105,37 +105,33 @@ class BrokerFiles:
             return None
         return pid if str(self.conf).encode() in cmdline.split(b"\0") else None
 
+    def log_size(self) -> int:
+        """Where the broker's log ends now (to wait for what it logs next)."""
+        try:
+            return self.log_path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def reload(self, pid: int, alive: Callable[[], bool]) -> bool:
         """Send the broker ``pid`` SIGHUP and wait until its log says it read its files again
         (at most ``RELOAD_WAIT`` s, less if ``alive()`` turns false): True once it did."""
-        try:
-            offset = self.log_path.stat().st_size
-        except FileNotFoundError:
-            offset = 0
+        offset = self.log_size()
         try:
             os.kill(pid, signal.SIGHUP)
         except ProcessLookupError:
             return False
-        deadline = time.monotonic() + RELOAD_WAIT
+        return self.wait_reloaded(offset, RELOAD_WAIT, alive)
+
+    def wait_reloaded(self, offset: int, timeout: float, alive: Callable[[], bool]) -> bool:
+        """Wait until the log, past ``offset``, says the broker read its files again (at most
+        ``timeout`` s, less if ``alive()`` turns false): True once it did."""
+        deadline = time.monotonic() + timeout
         pause = threading.Event()
         while time.monotonic() < deadline and alive():
             if RELOADED in self._log_since(offset):
                 return True
             pause.wait(0.01)
         return False
-
-    def reload_running(self) -> bool:
-        """Make the lab's running broker, if any, read ``passwd`` and ``acl`` again (from
-        another process than the lab's); True if one did."""
-        pid = self.running_pid()
-        if pid is None:
-            return False
-        reloaded = self.reload(pid, lambda: self.running_pid() == pid)
-        if not reloaded:
-            log.warning("broker: the lab's Mosquitto (pid %d) did not confirm the reload "
-                        "within %.0f s; the lab reloads it within seconds anyway", pid,
-                        RELOAD_WAIT)
-        return reloaded
 
     def _log_since(self, offset: int) -> str:
         try:

@@ -70,6 +70,9 @@ RESTART_DELAYS = (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 """Seconds before each restart of a broker that died; the last one repeats."""
 STABLE = 60.0
 """Seconds a broker must run for its next restart to start the back-off again."""
+LAB_NOTICES = 5.0
+"""Seconds a running lab gets to notice a kit added by another process and reload its broker
+(the ingest polls the kit list every 2 s, then the reload takes a moment)."""
 
 
 def find_mosquitto() -> str | None:
@@ -176,6 +179,7 @@ class PrivateMosquitto:
         self.restarts = 0
         self.last_exit: int | None = None
         self._restart_at: float | None = None
+        self._log_offset = 0
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._supervisor: threading.Thread | None = None
@@ -206,6 +210,7 @@ class PrivateMosquitto:
         self.port = self._requested_port or self.files.remembered_port() or \
             free_port(self.host)
         self.files.remember_port(self.port)
+        self._log_offset = self.files.log_size()
 
     def start(self) -> None:
         """Start the broker and its supervisor; return once it accepts connections."""
@@ -322,11 +327,27 @@ class PrivateMosquitto:
         log.info("broker: reloaded the kit list")
 
     def reload_other(self) -> None:
-        """From another process than the lab's (``kitlab kits add``): rewrite passwd and acl,
-        keeping the server account the running lab wrote, and make the lab's broker, if one
-        runs, read them."""
+        """From another process than the lab's (``kitlab kits add``), after a change to the
+        kit list: return once the lab's running broker, if any, lets the kits in.
+
+        The lab does the reload itself: its ingest notices the change within
+        ``LAB_NOTICES`` s, takes the new kit list, and only then rewrites passwd and acl and
+        sends SIGHUP. Were the broker reloaded from here, a new kit could publish before
+        the ingest knew it, and its first messages would be refused as an unknown kit's.
+        This waits for that reload in the broker's log (from ``plan()`` on); a lab that does
+        not reload in time gets the files and SIGHUP from here, with a warning. With no lab
+        running, the files are written for the lab's next start (which rewrites them).
+        """
+        pid = self.files.running_pid()
+        if pid is not None and self.files.wait_reloaded(
+                self._log_offset, LAB_NOTICES, lambda: self.files.running_pid() == pid):
+            self._log_offset = self.files.log_size()
+            return
         self.files.write_logins(None, self._logins())
-        self.files.reload_running()
+        if pid is not None:
+            log.warning("broker: the lab did not reload its Mosquitto (pid %d) within %.0f s; "
+                        "reloading it from here", pid, LAB_NOTICES)
+            self.files.reload(pid, lambda: self.files.running_pid() == pid)
 
     @property
     def running(self) -> bool:

@@ -138,6 +138,8 @@ def test_kits_add_beside_a_running_lab(tmp_path: Path, mosquitto_executable: str
             wait_until(lambda: "light" in lab.store.latest("kit-9"), 15,
                        "the new kit's telemetry in the store")
         assert lab.store.kit("kit-9").team == "red"  # type: ignore[union-attr]
+        # the lab knew the kit before its broker let it in: none of its messages refused
+        assert "unknown_kit" not in lab.health()["errors"]
         added = kitlab(config, "users", "add", "ms-lee", "--role", "teacher",
                        "--password", "correct horse")
         assert added.returncode == 0, added.stderr
