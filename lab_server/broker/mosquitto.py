@@ -190,11 +190,6 @@ class PrivateMosquitto:
         return f"mqtt://{host}:{self.port}"
 
     @property
-    def log_text(self) -> str:
-        path = self.files.log_path
-        return path.read_text(errors="replace") if path.exists() else ""
-
-    @property
     def limits(self) -> str:
         return (f"Mosquitto: MQTT 5 and 3.1.1; queues {self.queued:,} messages per client for "
                 f"a lab server that is away; state saved every second (kill -9 loses at most "
@@ -260,6 +255,9 @@ class PrivateMosquitto:
             process = self.process = self._spawn()
         except BrokerError as exc:
             failure.append(exc)
+            return
+        except OSError as exc:  # the binary cannot run: not executable, gone since found
+            failure.append(BrokerError(f"cannot run {self.executable}: {exc}"))
             return
         finally:
             started.set()
