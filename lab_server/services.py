@@ -132,7 +132,8 @@ class LabServices:
         return creds.agent_toml(broker or self.kit_broker_url, self.config.lab)
 
     def health(self) -> dict[str, Any]:
-        """The backend's state for ``/health``: broker, ingest, store and live hub."""
+        """The backend's state for ``/health``: broker, ingest, store and live hub; ``ok``
+        while the ingest is connected and the private broker, if any, runs."""
         stats = self.ingest.stats()
         errors = dict(stats["errors"])
         broker: dict[str, Any]
@@ -146,7 +147,10 @@ class LabServices:
                       "protocol": stats["protocol"], "limits": "a broker run by the school"}
         broker["connected"] = stats["connected"]
         return {
-            "ok": bool(stats["connected"]) and not self._closed,
+            # a private broker that is down (restarting) is a problem even before the
+            # ingest notices its connection is gone
+            "ok": bool(stats["connected"]) and not self._closed
+            and broker.get("running", True) is not False,
             "lab": self.config.lab,
             "uptime": time.time() - self.started,
             "broker": broker,

@@ -329,6 +329,26 @@ def accepts(url: str) -> bool:
     return True
 
 
+def test_a_broker_that_keeps_dying_backs_off_and_health_says_so(lab: LabServices) -> None:
+    from lab_server.app import create_app
+
+    broker = lab.broker_process
+    assert isinstance(broker, PrivateMosquitto) and broker.process is not None
+    client = create_app({"TESTING": True}, lab).test_client()
+    for restarts in (1, 2):
+        os.kill(broker.process.pid, signal.SIGKILL)
+        if restarts == 2:  # died again at once: the next start waits restart_delay(1) s
+            wait_until(lambda: lab.health()["broker"]["restart_in"] is not None, 5,
+                       "a restart announced")
+            down = client.get("/health")
+            assert down.status_code == 503
+            assert 0 < down.get_json()["broker"]["restart_in"] <= restart_delay(1)
+        wait_until(lambda n=restarts: broker.restarts == n and broker.running, 10,
+                   f"restart {restarts}")
+    wait_until(lambda: client.get("/health").status_code == 200, 15, "healthy again")
+    assert client.get("/health").get_json()["broker"]["restarts"] == 2
+
+
 def test_restarts_back_off_to_a_bound() -> None:
     delays = [restart_delay(failures) for failures in range(20)]
     assert delays[0] == 0 and delays == sorted(delays)
