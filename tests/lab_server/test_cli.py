@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,15 +123,14 @@ def test_kits_add_beside_a_running_lab(tmp_path: Path, mosquitto_executable: str
         url = lab.kit_broker_url
         conf = lab.config.data_dir / "mosquitto" / "mosquitto.conf"
         before = conf.read_text()
-        started = time.monotonic()
         result = kitlab(config, "kits", "add", "kit-9", "--team", "red")
-        took = time.monotonic() - started
         assert result.returncode == 0, result.stderr
         assert "arn" not in result.stderr, result.stderr  # no Warning/warning
         toml = result.stdout
         assert AgentConfig(**tomllib.loads(toml)).broker == url
         assert conf.read_text() == before and lab.kit_broker_url == url
-        assert took < 10, f"kitlab kits add took {took:.1f} s"
+        broker_log = (lab.config.data_dir / "mosquitto" / "mosquitto.log").read_text()
+        assert broker_log.count(" starting") == 1, "a second Mosquitto was started"
         for agent in run_agent(toml, tmp_path):
             assert agent.link.wait_connected(15), "the kit could not log in"
             wait_until(lambda: "light" in lab.store.latest("kit-9"), 15,
