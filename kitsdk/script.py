@@ -7,7 +7,7 @@ import sys
 import sysconfig
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TextIO
@@ -15,7 +15,8 @@ from typing import TextIO
 from .exc import KitError
 
 
-def run_script(script: str | Path, args: Sequence[str] = ()) -> int:
+def run_script(script: str | Path, args: Sequence[str] = (), *,
+               on_error: Callable[[BaseException, int | None], None] | None = None) -> int:
     """Run ``script`` as ``__main__``; return its exit status.
 
     A ``KitError`` becomes a short explanation with a hint and the student's line it came
@@ -23,6 +24,8 @@ def run_script(script: str | Path, args: Sequence[str] = ()) -> int:
     "Did you mean" suggestions), with only the student's own lines: not the frames of kitsdk
     and runpy that ran the script, nor those of the libraries it called. A warning is said
     at the student's line too, not at the library line that issued it.
+    ``on_error(exc, line)`` hears first of the error that ended the script, with the
+    student's line (the kit agent tells the teacher: "ZeroDivisionError on line 12").
     """
     path = Path(script)
     if not path.is_file():
@@ -37,6 +40,8 @@ def run_script(script: str | Path, args: Sequence[str] = ()) -> int:
             warnings.showwarning = _show_warning
             runpy.run_path(str(path), run_name="__main__")
     except KitError as exc:
+        if on_error is not None:
+            on_error(exc, student_line(exc))
         print(f"kit: {exc.explain()}{_where(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -45,6 +50,8 @@ def run_script(script: str | Path, args: Sequence[str] = ()) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except Exception as exc:
+        if on_error is not None:
+            on_error(exc, student_line(exc))
         _report(exc)
         return 1
     return 0
@@ -102,12 +109,27 @@ _INSTALLED = frozenset({"site-packages", "dist-packages"})
 _STDLIB = tuple({Path(sysconfig.get_paths()[key]) for key in ("stdlib", "platstdlib")})
 
 
-def _where(exc: BaseException) -> str:
-    """The student's line the error came from (the innermost of the student's frames)."""
+def _students_place(exc: BaseException) -> tuple[str, int] | None:
+    """The student's file and line the error came from: the innermost of the student's
+    frames, or, for a syntax error in their file (no frame of theirs ran), its line."""
     for frame, line in reversed(list(traceback.walk_tb(exc.__traceback__))):
         if _is_frame_students(frame):
-            return f"\n  at: {frame.f_code.co_filename}, line {line}"
-    return ""
+            return frame.f_code.co_filename, line
+    if isinstance(exc, SyntaxError) and exc.filename and exc.lineno:
+        return exc.filename, exc.lineno
+    return None
+
+
+def student_line(exc: BaseException) -> int | None:
+    """The student's line the error came from, if any (see ``_students_place``)."""
+    place = _students_place(exc)
+    return place[1] if place else None
+
+
+def _where(exc: BaseException) -> str:
+    """The student's line the error came from, as ``kit run`` says it."""
+    place = _students_place(exc)
+    return f"\n  at: {place[0]}, line {place[1]}" if place else ""
 
 
 def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,

@@ -45,12 +45,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Login rate limit: this many failed logins per window (seconds), per address and per name.
+    # Login rate limit, failed logins per window (seconds): for one name from one address,
+    # from one address, and on the whole server (see lab_server/web/auth.py).
     "LOGIN_FAILURES": 5,
+    "LOGIN_ADDRESS_FAILURES": 20,
+    "LOGIN_GLOBAL_FAILURES": 200,
     "LOGIN_WINDOW": 300.0,
     # Live streams (SSE): at most this many at once, so streams can never take the request
-    # threads that pages and commands need (see lab_server/web/live.py).
-    "LIVE_MAX_STREAMS": 200,
+    # threads that pages and commands need (see lab_server/web/live.py). Each holds a web
+    # server thread, so this sizes the server (lab_server/web/server.py). 0: one per kit of
+    # the lab's class_size (a browser per team, the teacher's screens), at least MIN_STREAMS.
+    "LIVE_MAX_STREAMS": 0,
+    # Web server threads for everything but streams: pages, the API, commands, exports.
+    "WEB_REQUEST_THREADS": 8,
     "LIVE_HEARTBEAT": 15.0,
     "LIVE_POLL": 1.0,
     "LIVE_MIN_INTERVAL": 0.0,
@@ -60,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     # The lab's config file for services started by the factory itself.
     "LAB_CONFIG": None,
 }
+
+MIN_STREAMS = 8
+"""The fewest live streams a lab serves at once, however small its class."""
 
 _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "TESTING"}
 
@@ -97,6 +107,9 @@ def create_app(config: Mapping[str, Any] | None = None,
     _from_environment(app)
     if config:
         app.config.from_mapping(config)
+    if not app.config["LIVE_MAX_STREAMS"]:
+        class_size = getattr(services.config, "class_size", 0)
+        app.config["LIVE_MAX_STREAMS"] = max(MIN_STREAMS, int(class_size))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(Path(services.config.data_dir))
 

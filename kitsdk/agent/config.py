@@ -83,6 +83,12 @@ class AgentConfig:
         return int(self.outbox_hours * 3600 * self.rate * 1.1)
 
     @property
+    def script_record(self) -> Path:
+        """Where the running script is written down (``leftover.py``): by the control socket,
+        in ``/run``, which a reboot empties."""
+        return Path(self.control_socket).with_suffix(".script.json")
+
+    @property
     def host(self) -> str:
         return urlsplit(self.broker).hostname or "localhost"
 

@@ -150,6 +150,7 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
             " return !isNaN(v) && v !== 0; }", arg=motor)
         page.click("#cmd-stop")
         page.wait_for_selector('#acks li[data-outcome="ok"]')
+        page.wait_for_selector('#events li:has-text("stopped by the teacher at")')
         for name in live_lab.motors:
             page.wait_for_function(
                 "s => parseFloat(document.querySelector(s).textContent) === 0",
