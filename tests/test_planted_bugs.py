@@ -4,7 +4,8 @@ Each bug is one exact edit of one module (the text must occur once: when the cod
 this list is updated with it, never silently skipped). It is planted in a copy of the tree,
 never in the working tree (other processes read it), and only the named tests run against
 it, stopping at the first failure: a bug is caught when they fail, and survives when they
-pass. Bytecode is not written, so a planted bug never outlives its own run.
+pass. They must all pass on the copy first, with no bug planted, so that a failure means
+the bug. Bytecode is not written, so a planted bug never outlives its own run.
 
     python -m pytest tests/test_planted_bugs.py                 # all of them
     python -m pytest tests/test_planted_bugs.py -k acl          # some
@@ -24,7 +25,8 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 #: What a copy of the tree needs to run the tests.
-TREE = ("kitsdk", "firmware_bridge", "lab_server", "tests", "README.md", "pyproject.toml")
+TREE = ("kitsdk", "firmware_bridge", "lab_server", "tests", "docs", "README.md",
+        "pyproject.toml")
 #: Seconds the named tests get against one planted bug.
 RUN_TIMEOUT = 300
 
@@ -160,9 +162,20 @@ BUGS = [
 ]
 
 
+def run_tests(tree: Path, tests: tuple[str, ...], *, first_failure: bool) -> tuple[int, str]:
+    """Run ``tests`` in the copy ``tree``: their exit status and the end of their output."""
+    env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         *(["-x"] if first_failure else []), *tests],
+        cwd=tree, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    return result.returncode, (result.stdout + result.stderr)[-3000:]
+
+
 @pytest.fixture(scope="module")
 def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A copy of the tree for planting bugs in, one at a time."""
+    """A copy of the tree for planting bugs in, one at a time, whose named tests pass as it
+    is: so a test that fails with a bug planted fails because of the bug."""
     copy = tmp_path_factory.mktemp("planted")
     for name in TREE:
         source = ROOT / name
@@ -171,6 +184,9 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                             ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
             shutil.copy2(source, copy / name)
+    named = tuple(dict.fromkeys(test for bug in BUGS for test in bug.tests))
+    status, tail = run_tests(copy, named, first_failure=False)
+    assert status == 0, f"the named tests fail with no bug planted:\n{tail}"
     yield copy
     shutil.rmtree(copy, ignore_errors=True)
 
@@ -188,13 +204,8 @@ def test_a_planted_bug_is_caught(tree: Path, bug: Bug) -> None:
         f"{bug.file} no longer holds the text this bug replaces once: update the bug")
     path.write_text(original.replace(bug.original, bug.planted))
     try:
-        env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-        result = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-             "-p", "no:randomly", *bug.tests],
-            cwd=tree, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+        status, tail = run_tests(tree, bug.tests, first_failure=True)
     finally:
         path.write_text(original)
-    tail = (result.stdout + result.stderr)[-3000:]
-    assert result.returncode != 0, f"the planted bug survived {bug.tests}:\n{tail}"
-    assert result.returncode == 1, f"the tests did not run (status {result.returncode}):\n{tail}"
+    assert status != 0, f"the planted bug survived {bug.tests}:\n{tail}"
+    assert status == 1, f"the tests did not run (status {status}):\n{tail}"
