@@ -188,7 +188,9 @@ class KitDevice:
         # that very thread ("cannot join current thread"). It is ending: forget it, then close.
         if getattr(self, "_blink_thread", None) is threading.current_thread():
             self._blink_thread = None
-        super().__del__()  # type: ignore[misc]
+        collected = getattr(super(), "__del__", None)  # gpiozero's: close()
+        if collected is not None:
+            collected()
 
     def _check_open(self) -> None:
         if self.closed:
