@@ -17,6 +17,7 @@ keeps working, and each message names the thing that was wrong and what to try::
     ├── BackendUnavailable (RuntimeError)  KITSDK_BACKEND=real where there is no Pi
     ├── NotSimulated (RuntimeError)        kit.sim used on real hardware
     └── BadMessage (ValueError)            an MQTT payload that breaks the schema
+        └── BadText                        ... with text no store keeps (a lone surrogate, NUL)
 
 A ``hint`` is written for Python code, where most errors are read. Where the advice differs
 for someone typing a ``kit`` command (``--profile starter`` rather than ``Kit('starter')``),
@@ -123,6 +124,11 @@ class BadMessage(KitError, ValueError):
     def __init__(self, message: str, *, field: str = "", hint: str = "") -> None:
         self.field = field
         super().__init__(f"{field}: {message}" if field else message, hint=hint)
+
+
+class BadText(BadMessage):
+    """A payload's text holds a character no store can keep: a lone surrogate (``"\\udc80"``
+    is valid JSON but not UTF-8) or NUL (PostgreSQL refuses it); ``field`` names where."""
 
 
 class KitWarning(UserWarning):

@@ -41,6 +41,11 @@ DEFAULT_PATH = Path("/etc/kitlab/lab.toml")
 DEFAULT_DATA_DIR = "~/.local/share/kitlab"
 ENV_PREFIX = "KITLAB_"
 
+KIT_RATE_FACTOR = 20
+"""A kit's default message budget per second, in multiples of ``max_rate``."""
+KIT_MESSAGE_BYTES = 1024
+"""The message size a kit's default byte budget per day allows for, at ``max_rate``."""
+
 BrokerKind = Literal["auto", "mosquitto", "amqtt"]
 
 
@@ -65,6 +70,11 @@ class LabConfig:
 
     Broker limits: the private broker queues at least ``queue_seconds`` of a class of
     ``class_size`` kits at ``max_rate`` samples a second for a lab server that is away.
+
+    Kit budget (``budget.KitBudget``): beyond ``kit_messages_per_second`` (on average, live
+    messages) or ``kit_bytes_per_day`` (payload bytes per UTC day) a kit's messages are dropped
+    and counted. 0, the default, sizes them by ``max_rate``: ``KIT_RATE_FACTOR`` times it, and
+    a day at it in messages of ``KIT_MESSAGE_BYTES``.
     """
 
     lab: str = "lab"
@@ -89,6 +99,8 @@ class LabConfig:
     class_size: int = 40
     max_rate: float = 50.0
     queue_seconds: float = 600.0
+    kit_messages_per_second: float = 0.0
+    kit_bytes_per_day: int = 0
     web: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -100,6 +112,10 @@ class LabConfig:
             set_(self, "client_id", f"kitlab-{self.lab}")
         if self.broker_url == "":
             set_(self, "broker_url", None)
+        if not self.kit_messages_per_second:
+            set_(self, "kit_messages_per_second", KIT_RATE_FACTOR * self.max_rate)
+        if not self.kit_bytes_per_day:
+            set_(self, "kit_bytes_per_day", int(self.max_rate * 86400 * KIT_MESSAGE_BYTES))
         _check(self.lab, "lab", lambda v: check_id(v, "lab"))
         if self.shared_group is not None:
             _check(self.shared_group, "shared_group", lambda v: check_id(v, "shared_group"))
@@ -123,7 +139,8 @@ class LabConfig:
         if not 0 <= self.broker_port <= 65535:
             raise ConfigError(f"lab config: broker_port {self.broker_port} is not a port")
         for key in ("retention_days", "batch_size", "batch_interval", "queue_size",
-                    "hub_window", "hub_buffer", "class_size", "max_rate", "queue_seconds"):
+                    "hub_window", "hub_buffer", "class_size", "max_rate", "queue_seconds",
+                    "kit_messages_per_second", "kit_bytes_per_day"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"lab config: {key} must be more than 0, "
                                   f"not {getattr(self, key)!r}")

@@ -17,6 +17,12 @@ queue holds (up to ``batch_size``, waiting at most ``batch_interval`` for a batc
 writes it to the store in one transaction, then acknowledges it to the broker, then
 publishes it to the live hub: a browser never sees what the store does not have.
 
+**Every message is stored or refused, and always acknowledged.** Bad input (``intake``),
+an unknown kit's message and one over its kit's budget (``budget``) are counted and
+acknowledged unwritten; a row the store refuses is found and refused alone
+(``writer.store_batch``): a poison message never holds up the others, nor comes back from
+the session. ``stalled_for()``: how long messages have waited with no batch finished.
+
 **No message lost to a crash.** paho runs with ``manual_ack``: a message's PUBACK goes out
 only after its batch is committed, in the order the messages came (as MQTT requires). A
 server that dies mid-batch has acknowledged none of it, and the broker sends it again to
@@ -69,8 +75,6 @@ from kitsdk.telemetry import (
     MAX_ACK_PAYLOAD,
     QOS,
     Command,
-    CommandAck,
-    Event,
     Kind,
     Status,
     Telemetry,
@@ -80,10 +84,12 @@ from kitsdk.telemetry import (
     topic_for,
 )
 
-from .exc import BadInput, BadValue, NotConnected, NotFound, StoreError, StoreUnavailable
-from .hub import LiveHub, Update
+from .budget import KitBudget
+from .exc import BadInput, BadValue, NotConnected, NotFound, StoreError
+from .hub import LiveHub
 from .intake import KitMessage, decode_inbound
 from .store import Inbound, Store
+from .writer import live_updates, store_batch
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +105,8 @@ KITS_POLL = 2.0
 PRUNE_EVERY = 3600.0
 RETRY_WAIT = 1.0
 """Seconds between attempts to write a batch while the store fails."""
+STALL_AFTER = 10.0
+"""Seconds messages may wait with no batch finished before ``stats()`` calls it a stall."""
 RATE_WINDOW = 5
 """Seconds over which ``rate`` is measured."""
 LOG_FIRST = 20
@@ -113,8 +121,9 @@ class Ingest:
     """The lab's MQTT ingest (the module's docstring explains the design).
 
     ``on_kits_changed`` is called (on the writer thread) when the store's kit list changed,
-    for the broker's files. Counters: ``received``, ``stored``, ``duplicates``, ``errors``
-    (bad input and failures by kind), ``ignored`` (stale wills), ``last_errors``.
+    for the broker's files. ``budget`` limits each kit (None: no limit). Counters:
+    ``received``, ``stored``, ``duplicates``, ``errors`` (bad input and failures by kind),
+    ``ignored`` (stale wills), ``last_errors``.
     """
 
     def __init__(
@@ -136,6 +145,8 @@ class Ingest:
         receive_maximum: int = RECEIVE_MAXIMUM,
         on_kits_changed: Callable[[], None] | None = None,
         reconnect_delays: tuple[int, int] = (1, 10),
+        budget: KitBudget | None = None,
+        stall_after: float = STALL_AFTER,
     ) -> None:
         from urllib.parse import urlsplit
 
@@ -158,6 +169,8 @@ class Ingest:
         self.receive_maximum = receive_maximum
         self.on_kits_changed = on_kits_changed
         self.reconnect_delays = reconnect_delays
+        self.budget = budget
+        self.stall_after = stall_after
 
         self.received = 0
         self.stored = 0
@@ -171,6 +184,10 @@ class Ingest:
         self._up = False
         self._connection = 0
         self._subscription_mid: int | None = None
+        self._down_since: float | None = time.time()
+        self._queued = self._finished = 0
+        """Messages put on the writer's queue, and those written (or refused) and acked."""
+        self._busy_since = self._last_finish = 0.0
         self._queue: queue.Queue[_Item] = queue.Queue(queue_size)
         self._stopping = threading.Event()
         self._accepting = True
@@ -278,13 +295,28 @@ class Ingest:
             total = sum(count for second, count in self._rate if now - RATE_WINDOW <= second < now)
         return total / RATE_WINDOW
 
+    def stalled_for(self) -> float:
+        """Seconds that messages have waited with no batch written or refused (0: none wait)."""
+        now = time.monotonic()
+        with self._lock:
+            if self._queued == self._finished:
+                return 0.0
+            return now - max(self._busy_since, self._last_finish)
+
     def stats(self) -> dict[str, Any]:
         """Counters for ``health()``."""
         rate = self.rate
+        stalled_for = self.stalled_for()
+        budget = None if self.budget is None else self.budget.to_json()
         with self._lock:
             return {
                 "rate": rate,
                 "connected": self._up,
+                "down_since": self._down_since,
+                "pending": self._queued - self._finished,
+                "stalled_for": stalled_for,
+                "stalled": stalled_for > self.stall_after,
+                "budget": budget,
                 "url": self.url,
                 "protocol": "5" if self.protocol == 5 else "3.1.1",
                 "shared_group": self.shared_group,
@@ -385,12 +417,15 @@ class Ingest:
         if mid == self._subscription_mid:
             with self._connected:
                 self._up = True
+                self._down_since = None
                 self._connected.notify_all()
 
     def _on_disconnect(self, client: Client, userdata: Any, flags: DisconnectFlags,
                        reason: ReasonCode, properties: Properties | None) -> None:
         with self._lock:
             was_up, self._up = self._up, False
+            if was_up:
+                self._down_since = time.time()
             if not self._connack and self.protocol == 5 and not self._stopping.is_set():
                 # a broker that hangs up on MQTT 5's CONNECT without a CONNACK (amqtt does)
                 self._unanswered += 1
@@ -416,32 +451,50 @@ class Ingest:
             accepting = self._accepting
         if not accepting:
             return  # closing: not acknowledged, so the broker keeps it for the next start
+        self._put(self._admit(message, now, connection))
+
+    def _admit(self, message: MQTTMessage, now: float, connection: int) -> _Item:
+        """The writer's item for ``message``: to be stored, or (kit "") only acknowledged,
+        in order, when it is refused, over its kit's budget or a stale will. Never raises."""
         mid, qos = message.mid, message.qos
+        refused: _Item = ("", _NOTHING, now, mid, qos, connection)
         try:
-            kit, msg = decode_inbound(message.topic, bytes(message.payload), self.lab)
+            payload = bytes(message.payload)
+            kit, msg = decode_inbound(message.topic, payload, self.lab)
             if kit not in self._kits:
                 self._refresh_kits()  # a kit added by another process a moment ago
                 if kit not in self._kits:
                     raise BadInput("unknown_kit", f"{message.topic}: no kit '{kit}' in lab "
                                                   f"{self.lab}; add it with 'kitlab kits add'")
+            if self.budget is not None and self.budget.admit(
+                    kit, len(payload), now=now, live=not (
+                        (type(msg) is Telemetry and msg.historical)
+                        or (type(msg) is Status and msg.state == "offline"))):
+                return refused  # counted by the budget
             if type(msg) is Status and self._stale(kit, msg):
                 self._ignore("stale_will", kit, msg)
-                self._put(("", msg, now, mid, qos, connection))  # only to be acknowledged
-                return
+                return refused
         except BadInput as exc:
             self._count(exc.kind, str(exc))
-            self._put(("", _NOTHING, now, mid, qos, connection))  # acknowledged in order
-            return
-        self._put((kit, msg, now, mid, qos, connection))
+            return refused
+        except Exception as exc:  # whatever a message holds, it is refused and acknowledged
+            self._count("intake", f"{type(exc).__name__}: {exc}", exc)
+            return refused
+        return (kit, msg, now, mid, qos, connection)
 
     def _put(self, item: _Item) -> None:
         while True:
             try:
                 self._queue.put(item, timeout=0.5)
-                return
             except queue.Full:
                 if self._stopping.is_set():
                     return
+                continue
+            with self._lock:
+                if self._queued == self._finished:
+                    self._busy_since = time.monotonic()
+                self._queued += 1
+            return
 
     def _stale(self, kit: str, status: Status) -> bool:
         """Whether ``status`` is a stale will; notes the kit's current session otherwise."""
@@ -539,41 +592,24 @@ class Ingest:
         return batch
 
     def _commit(self, batch: list[_Item]) -> None:
-        """Write ``batch``, then acknowledge it, then publish it; retry while the store fails."""
-        inbound = [Inbound(kit, msg, received) for kit, msg, received, _, _, _ in batch
-                   if kit]
-        while inbound:
-            try:
-                result = self.store.write(inbound)
-            except StoreUnavailable as exc:
-                self._count("store", str(exc))
-                if self._stopping.wait(RETRY_WAIT) and self._closed:
-                    return  # closing with the store down: the broker keeps the batch
-                continue
-            except StoreError as exc:
-                self._count("store", str(exc))
-                inbound = self._write_one_by_one(inbound)
-                break
-            with self._lock:
-                self.stored += result.telemetry + result.events + result.acks + result.statuses
-                self.duplicates += result.duplicates
-            break
+        """Write ``batch`` (``writer.store_batch``), then acknowledge it, then publish it."""
+        written = store_batch(self.store, [Inbound(kit, msg, received) for kit, msg, received,
+                                           _, _, _ in batch if kit],
+                              count=self._count, retry=self._retry)
+        if written is None:
+            return  # closing with the store down: the broker keeps the batch
         self._acknowledge(batch)
+        with self._lock:
+            self.stored += written.new
+            self.duplicates += written.duplicates
+            self._finished += len(batch)
+            self._last_finish = time.monotonic()
         if self.hub is not None:
-            self._publish(inbound)
+            self._publish(written.stored)
 
-    def _write_one_by_one(self, inbound: list[Inbound]) -> list[Inbound]:
-        """After a batch failed for a reason other than an outage: store what can be, count
-        and drop the rest (a poison message must not stall the ingest)."""
-        kept = []
-        for item in inbound:
-            try:
-                self.store.write([item])
-                kept.append(item)
-            except StoreError as exc:
-                self._count("store", f"dropped a {type(item.message).__name__} of "
-                                     f"{item.kit}: {exc}")
-        return kept
+    def _retry(self) -> bool:
+        """After the store could not be reached: wait, then whether to try again."""
+        return not (self._stopping.wait(RETRY_WAIT) and self._closed)
 
     def _acknowledge(self, batch: list[_Item]) -> None:
         with self._lock:
@@ -586,30 +622,9 @@ class Ingest:
         hub = self.hub
         assert hub is not None
         count = 0
-        for item in inbound:
-            kit, msg = item.kit, item.message
-            update: Update | None = None
-            if type(msg) is Telemetry:
-                if msg.historical:
-                    continue
-                live = self._live.get(kit)
-                if live is not None and (msg.ts, msg.seq) <= live:
-                    continue
-                self._live[kit] = (msg.ts, msg.seq)
-                update = Update("telemetry", kit, {"values": msg.values, "seq": msg.seq,
-                                                   "session": msg.session, "ts": msg.ts},
-                                item.received)
-            elif type(msg) is Status:
-                update = Update("status", kit, msg.to_json(), item.received)
-            elif type(msg) is Event:
-                update = Update("event", kit, msg.to_json(), item.received)
-            elif type(msg) is CommandAck:
-                data = msg.to_json()
-                data["has_thumbnail"] = data.pop("thumbnail") is not None
-                update = Update("ack", kit, data, item.received)
-            if update is not None:
-                hub.publish(update)
-                count += 1
+        for update in live_updates(inbound, self._live):
+            hub.publish(update)
+            count += 1
         with self._lock:
             self.published += count
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from kitsdk.exc import BadText
 from kitsdk.telemetry import (
     CommandAck,
     Event,
@@ -24,14 +25,16 @@ from kitsdk.telemetry import (
 from .exc import BadInput
 
 KitMessage = Status | Telemetry | Event | CommandAck
-BAD_INPUT_KINDS = ("bad_topic", "oversized", "wrong_version", "malformed", "unknown_kit")
+BAD_INPUT_KINDS = ("bad_topic", "oversized", "wrong_version", "malformed", "bad_text",
+                   "unknown_kit")
 
 
 def decode_inbound(topic: str, payload: bytes, lab: str | None = None) -> tuple[str, KitMessage]:
     """The kit and the message in ``payload`` received on ``topic``.
 
     Raises ``BadInput`` whose ``kind`` is ``bad_topic`` (not a v1 kit topic, or another
-    lab's when ``lab`` is given), ``oversized``, ``wrong_version`` or ``malformed``.
+    lab's when ``lab`` is given), ``oversized``, ``wrong_version``, ``bad_text`` (text no
+    store can keep: a lone surrogate or NUL) or ``malformed``.
     """
     try:
         where = parse_topic(topic)
@@ -46,6 +49,8 @@ def decode_inbound(topic: str, payload: bytes, lab: str | None = None) -> tuple[
                                     f"limit of {limit}")
     try:
         message = decode(topic, payload)
+    except BadText as exc:
+        raise BadInput("bad_text", f"{topic}: {exc}") from None
     except ValueError as exc:
         field = getattr(exc, "field", "")
         kind = "wrong_version" if field.endswith(".v") else "malformed"

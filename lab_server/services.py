@@ -78,6 +78,7 @@ from typing import Any
 
 from .broker import BrokerInfo, PrivateBroker, broker_info, make_broker, start_broker
 from .broker.acl import SERVER_USER
+from .budget import KitBudget
 from .config import LabConfig
 from .hub import LiveHub
 from .ingest import Ingest
@@ -224,7 +225,9 @@ def start_services(config: LabConfig, *, wait: float = CONNECT_WAIT) -> LabServi
                         shared_group=config.shared_group if protocol == 5 else None,
                         ca_file=config.broker_ca_file, batch_size=config.batch_size,
                         batch_interval=config.batch_interval, queue_size=config.queue_size,
-                        on_kits_changed=kits_changed)
+                        on_kits_changed=kits_changed,
+                        budget=KitBudget(config.kit_messages_per_second,
+                                         config.kit_bytes_per_day))
         services = LabServices(config=config, store=store, hub=hub, ingest=ingest,
                                broker=info, broker_process=process)
         store.on_kits_changed(services._kits_changed)

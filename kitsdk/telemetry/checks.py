@@ -8,11 +8,12 @@ an ``int``, and exact type tests are the cheapest check there is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Collection, Mapping
 from math import isfinite
 from typing import Any, NoReturn, TypeGuard
 
-from kitsdk.exc import BadMessage
+from kitsdk.exc import BadMessage, BadText
 
 NAME_MAX = 64
 """Longest device, channel, profile, script, lesson or issuer name, and longest unit."""
@@ -22,6 +23,9 @@ LINES_MAX = 50
 """Most lines of a script's output tail in an event."""
 SEQ_MAX = 2**63 - 1
 """Sequence numbers fit a signed 64-bit column in any store."""
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL, and the surrogates, which in a ``str`` can only be lone ones (JSON's ``\\udc80``)."""
 
 Check = Callable[[object, str], object]
 """A check: ``(value, field) -> value``, raising ``BadMessage`` naming ``field``."""
@@ -142,3 +146,33 @@ def check_fields(value: object, field: str, spec: Mapping[str, Check]) -> dict[s
             f"unknown field; expected {expected}", field=f"{field}.{min(unknown, key=str)}"
         )
     return obj
+
+
+def check_storable(value: object, field: str) -> None:
+    """Refuse text, anywhere in a parsed payload (keys too), that no store can keep.
+
+    A lone surrogate is valid JSON (``"\\udc80"``) but not UTF-8, so SQLite and PostgreSQL
+    both fail to encode it; PostgreSQL refuses NUL in text. Found here, such a message is a
+    ``BadText`` naming the field, instead of a write that fails with it and everything
+    batched with it. Iterative, since the payload may nest as deep as JSON allows.
+    """
+    stack: list[tuple[object, str]] = [(value, field)]
+    while stack:
+        item, path = stack.pop()
+        if type(item) is str:
+            _check_chars(item, path)
+        elif type(item) is dict:
+            for key, child in item.items():
+                _check_chars(key, f"{path} key")
+                stack.append((child, f"{path}.{key[:NAME_MAX]}"))
+        elif type(item) is list:
+            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
+
+
+def _check_chars(text: str, field: str) -> None:
+    found = _UNSTORABLE.search(text)
+    if found is not None:
+        char = found.group()
+        what = "NUL" if char == "\x00" else "a lone surrogate"
+        raise BadText(f"{ascii(text)[:60]} holds {what} (U+{ord(char):04X}), which is not "
+                      "text a store can keep", field=field)

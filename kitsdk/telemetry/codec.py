@@ -3,7 +3,9 @@
 ``decode`` is the one door for untrusted input: whatever the bytes, it returns a valid
 message or raises ``BadMessage`` naming the field (never ``KeyError``, ``TypeError``,
 ``UnicodeDecodeError`` or ``RecursionError``). Payloads are compact UTF-8 JSON objects with
-``"v": 1`` first.
+``"v": 1`` first. Text that no store can keep (a lone surrogate, NUL) is refused here too, as
+``BadText``: both can only come from a ``\\u`` escape, so only a payload holding one is
+searched.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kitsdk.exc import BadMessage
-from kitsdk.telemetry.checks import check_object, require
+from kitsdk.telemetry.checks import check_object, check_storable, require
 from kitsdk.telemetry.messages import (
     Command,
     CommandAck,
@@ -73,12 +75,15 @@ def decode(topic: str, payload: bytes) -> Message:
     """The message in ``payload``, received on ``topic``: the topic says which kind it is.
 
     Raises ``BadMessage`` naming the field for a foreign topic, an oversized payload,
-    bytes that are not UTF-8 JSON, another schema version, or a field that breaks the schema.
+    bytes that are not UTF-8 JSON, another schema version, or a field that breaks the schema;
+    ``BadText`` for text no store can keep (a lone surrogate or NUL, anywhere).
     """
     kind = parse_topic(topic).kind
     name, read = _READERS[kind]
     _check_size(payload, kind, name)
     obj = check_object(_parse(payload, name), name)
+    if b"\\u" in payload:
+        check_storable(obj, name)
     version = require(obj, "v", name)
     if type(version) is not int or version != VERSION:
         raise BadMessage(

@@ -10,7 +10,9 @@ batch in one transaction. Reads take a connection from a small pool, so web requ
 threads read while the ingest writes (SQLite's WAL lets readers and the writer overlap).
 
 **Errors.** The database's own errors leave as ``StoreError`` (``StoreUnavailable`` when it
-cannot be reached), the original as ``__cause__``; a duplicate kit or user is ``KitExists`` /
+cannot be reached), the original as ``__cause__``; so does a value the driver cannot send
+(a lone surrogate in text: ``UnicodeEncodeError``), so that a caller tells an outage
+(wait) from a bad row (refuse it); a duplicate kit or user is ``KitExists`` /
 ``UserExists``; a bad id or role is ``BadValue``.
 """
 
@@ -37,7 +39,7 @@ from kitsdk.telemetry import (
     check_id,
 )
 
-from ..exc import BadValue, KitExists, NotFound, StoreError, UserExists
+from ..exc import BadValue, KitExists, LabError, NotFound, StoreError, UserExists
 from ..passwords import hash_password, new_password
 from .records import (
     ROLES,
@@ -218,6 +220,12 @@ class Store(ABC):
             except self._db_errors as exc:
                 self._rollback()
                 raise self._translate(exc, what) from exc
+            except LabError:
+                self._rollback()
+                raise
+            except (ValueError, TypeError, OverflowError) as exc:  # a value it cannot take
+                self._rollback()
+                raise StoreError(f"cannot {what}: {type(exc).__name__}: {exc}") from exc
             except BaseException:
                 self._rollback()
                 raise

@@ -20,6 +20,10 @@ from .base import Store
 
 BUSY_TIMEOUT = 10.0
 """Seconds a write waits for another process's write."""
+_UNAVAILABLE = ("unable to open", "database is locked", "disk I/O error", "database or disk "
+                "is full", "readonly database")
+"""SQLite's errors that are the file's state, not a row's: the ingest waits them out rather
+than refusing the batch it was writing."""
 
 
 def sqlite_path(url: str) -> str:
@@ -63,6 +67,7 @@ class SQLiteStore(Store):
         cursor.execute("BEGIN IMMEDIATE")
 
     def _translate(self, exc: Exception, what: str) -> Exception:
-        if isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc):
-            return StoreUnavailable(f"cannot {what}: cannot open {self.path}: {exc}")
+        if isinstance(exc, sqlite3.OperationalError) and any(
+                why in str(exc) for why in _UNAVAILABLE):
+            return StoreUnavailable(f"cannot {what}: {self.path}: {exc}")
         return StoreError(f"cannot {what} in {self.path}: {exc}")

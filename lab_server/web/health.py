@@ -3,11 +3,15 @@
 The backend's ``LabServices.health()`` (broker connection, which broker runs and its limits,
 ingest rate, queue depth, error counts by kind) plus the web's own: open live streams and
 refused HTTP parameters. It names no secret, so it needs no login: a school's monitoring can
-poll it. 200 while the broker is connected, 503 when it is not.
+poll it. 200 while the lab works, 503 when it does not: the broker is not connected, or
+messages arrive and the ingest has stored nothing for ``stall_after`` seconds (a database
+down, a bug); ``problems`` says which in words. ``budget`` lists each kit's messages dropped
+for going over its budget.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template, request
@@ -31,7 +35,32 @@ def report() -> dict[str, Any]:
         "live_streams_served": gate.served if gate else 0,
         "bad_requests": dict(web.state.get("bad_requests", {})),
     }
+    _ingest_lines(backend, web.services)
     return backend  # type: ignore[no-any-return]
+
+
+def _ingest_lines(data: dict[str, Any], services: Any) -> None:
+    """The ingest's own lines: messages waiting and for how long with nothing stored, since
+    when the broker is down, the kits' budget drops; and the problems, named."""
+    stats_of = getattr(getattr(services, "ingest", None), "stats", None)
+    if stats_of is None:  # a backend without an ingest of its own
+        return
+    stats = jsonable(stats_of())
+    data.setdefault("ingest", {}).update(pending=stats["pending"],
+                                         stalled_for=round(stats["stalled_for"], 1))
+    data.setdefault("broker", {})["down_since"] = stats["down_since"]
+    data["budget"] = stats["budget"]
+    problems = data.setdefault("problems", [])
+    if not stats["connected"]:
+        since = stats["down_since"]
+        problems.append(f"the lab is not connected to its broker at {stats['url']}"
+                        + (f" (since {time.strftime('%H:%M:%S', time.localtime(since))})"
+                           if since else ""))
+    if stats["stalled"]:
+        problems.append(f"the ingest has stored nothing for {stats['stalled_for']:.0f} s while "
+                        f"{stats['pending']} messages wait (see errors)")
+    if problems:
+        data["ok"] = False
 
 
 def healthy(data: dict[str, Any]) -> bool:

@@ -4,6 +4,12 @@ decoder with bytes alone."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import statistics
+import subprocess
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,7 @@ from kitsdk.telemetry import (
     encode,
     topic_for,
 )
+from lab_server.budget import KitBudget
 from lab_server.exc import BadInput, BadValue, NotConnected, NotFound, StoreUnavailable
 from lab_server.hub import LiveHub
 from lab_server.ingest import Ingest
@@ -42,10 +49,18 @@ def status(state: str = "online", session: str = S1) -> bytes:
                          channels={"distance": {"cm": "cm"}}))
 
 
-def sample(seq: int, cm: float, *, historical: bool = False, ts: float | None = None) -> bytes:
-    return encode(Telemetry(session=S1, seq=seq, historical=historical,
+def sample(seq: int, cm: float, *, historical: bool = False, ts: float | None = None,
+           session: str = S1) -> bytes:
+    return encode(Telemetry(session=session, seq=seq, historical=historical,
                             ts=ts if ts is not None else 1000.0 + seq,
                             values={"distance": {"cm": cm}}))
+
+
+def poison(seq: int = 1) -> bytes:
+    """Valid JSON and schema, but a device name no UTF-8 store can hold (``json.dumps``
+    writes the lone surrogate as the escape ``\\udc80``)."""
+    return json.dumps({"v": 1, "session": S2, "seq": seq, "ts": 1000.0, "historical": False,
+                       "values": {"\udc80bad": {"x": 1.0}}}).encode()
 
 
 @pytest.fixture
@@ -262,6 +277,7 @@ def test_the_decoder_takes_bytes_and_names_what_is_wrong() -> None:
         "oversized": (topic("kit-1", Kind.EVENT), b"x" * 65_537),
         "wrong_version": (topic("kit-1", Kind.TELEMETRY), b'{"v": 3}'),
         "malformed": (topic("kit-1", Kind.TELEMETRY), b"\xff\xfe"),
+        "bad_text": (topic("kit-1", Kind.TELEMETRY), poison()),
     }
     for kind, (where, payload) in cases.items():
         with pytest.raises(BadInput) as info:
@@ -276,3 +292,145 @@ def test_the_decoder_takes_bytes_and_names_what_is_wrong() -> None:
         decode_inbound(topic("kit-1", Kind.TELEMETRY), json.dumps(
             {"v": 1, "session": S1, "seq": 1, "ts": 1.0, "historical": False,
              "values": {"distance": {"cm": "far"}}}).encode(), LAB)
+    with pytest.raises(BadInput, match=r"ack\.message: .*NUL \(U\+0000\)") as info:
+        decode_inbound(topic("kit-1", Kind.ACK), json.dumps(
+            {"v": 1, "id": S1, "outcome": "ok", "message": "a\x00b", "ts": 1.0}).encode(), LAB)
+    assert info.value.kind == "bad_text"
+
+
+# -- poison: every message is stored or refused, and acknowledged ---------------------------
+
+def test_poison_in_the_persistent_session_does_not_stall_a_restarted_lab(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any, mosquitto: Any) -> None:
+    make_ingest().close()  # the lab's session exists at the broker; the lab goes away
+    tel = topic("kit-1", Kind.TELEMETRY)
+    kit.publish(tel, sample(1, 1.0))
+    kit.publish(topic("kit-2", Kind.TELEMETRY), poison())
+    for seq in range(2, 101):
+        kit.publish(tel, sample(seq, float(seq)))
+    mosquitto.stop()  # and the broker restarts: the session and its queue persist
+    mosquitto.start()
+    ingest = make_ingest()
+    wait_until(lambda: len(store.series("kit-1", 0)) == 100, 20, "kit-1's 100 samples")
+    wait_until(lambda: ingest.stats()["pending"] == 0, 10, "everything acknowledged")
+    assert dict(ingest.errors) == {"bad_text": 1} and ingest.stored == 100
+    ingest.close()
+    again = make_ingest()  # the lab restarts: nothing of it comes back
+    kit.wait_for(lambda _: kit.subscriptions >= 2, 15)
+    kit.publish(tel, sample(101, 101.0))
+    wait_until(lambda: again.stored == 1, 10, "the next sample")
+    assert again.received == 1 and dict(again.errors) == {}
+
+
+class PoisonedStore:
+    """A store that fails, with an exception that is no ``StoreError``, any write holding
+    the message ``poisoned`` says, as a driver does with a value it cannot send."""
+
+    def __init__(self, store: Store, poisoned: Callable[[Any], bool]) -> None:
+        self._store = store
+        self.poisoned = poisoned
+        self.writes = 0
+
+    def write(self, messages: Any) -> Any:
+        self.writes += 1
+        if any(self.poisoned(item.message) for item in messages):
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return self._store.write(messages)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def test_a_row_the_store_refuses_is_found_and_the_rest_of_its_batch_is_stored(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
+    poisoned = PoisonedStore(store, lambda m: getattr(m, "seq", 0) == 250)
+    first = make_ingest()
+    first.close()  # 500 samples wait in the session, to come in one batch
+    for seq in range(1, 501):
+        kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
+    ingest = make_ingest(store=poisoned)
+    wait_until(lambda: ingest.stats()["pending"] == 0 and ingest.received == 500, 20,
+               "all 500 handled")
+    assert len(store.series("kit-1", 0)) == 499 and ingest.stored == 499
+    assert dict(ingest.errors) == {"store_refused": 1}
+    assert "OverflowError" in ingest.last_errors["store_refused"]
+    assert poisoned.writes < 60  # halves, not one write per row
+
+
+# -- a per-kit budget ----------------------------------------------------------------------
+
+FLOOD = 20_000
+FLOOD_RATE = 5_000
+"""The flooding kit's messages, and its rate: a hundred times a kit's fastest sampling (a
+loop without its sleep). Half of what paho receives at most in one process on a busy
+two-core machine (about 10,000 a second): beyond that the flood queues at the broker, ahead
+of everyone's messages, whatever the lab drops (docs/deploy.md)."""
+
+
+def _flood(port: int, kit_topic: str, stop: threading.Event) -> subprocess.Popen[bytes]:
+    """A kit publishing ``FLOOD`` samples at ``FLOOD_RATE`` a second, QoS 1, from another
+    process (Mosquitto's own client, fed a line per message), so that the flood does not
+    share this process's GIL with the ingest it floods."""
+    executable = shutil.which("mosquitto_pub")
+    if executable is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("mosquitto_pub is missing (apt install mosquitto-clients)")
+        pytest.skip("mosquitto_pub is missing (apt install mosquitto-clients)")
+    process = subprocess.Popen([executable, "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                                "-t", kit_topic, "-l"], stdin=subprocess.PIPE)
+    stdin = process.stdin
+    assert stdin is not None
+
+    def feed() -> None:
+        tick, step = time.monotonic(), 100
+        for first in range(1, FLOOD + 1, step):
+            stdin.write(b"".join(sample(seq, 1.0, session=S2) + b"\n"
+                                 for seq in range(first, first + step)))
+            stdin.flush()
+            tick += step / FLOOD_RATE
+            if stop.wait(max(0.0, tick - time.monotonic())):
+                break
+        stdin.close()
+
+    threading.Thread(target=feed, daemon=True).start()
+    return process
+
+
+def test_a_flooding_kit_is_dropped_and_counted_and_never_delays_another_kit(
+        make_ingest: Callable[..., Ingest], store: Store, kit: Any, mosquitto: Any) -> None:
+    hub = LiveHub(window=0.01)
+    sub = hub.subscribe({"kit-1"})
+    budget = KitBudget(messages_per_second=100, bytes_per_day=10**9, burst_seconds=1)
+    ingest = make_ingest(hub=hub, budget=budget)
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            for update in sub.get(0.1):
+                latencies.append(time.time() - update.data["ts"])
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    flood = _flood(mosquitto.port, topic("kit-2", Kind.TELEMETRY), stop)
+    try:
+        seq, pace = 0, threading.Event()
+        while flood.poll() is None:  # kit-1 samples at 20 Hz all through the flood
+            seq += 1
+            kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, 1.0, ts=time.time()))
+            pace.wait(0.05)
+        assert flood.returncode == 0
+        dropped = lambda: budget.drops().get("kit-2", {}).get("rate", 0)  # noqa: E731
+        wait_until(lambda: len(store.series("kit-2", 0)) + dropped() == FLOOD, 30,
+                   "every flooding message stored or counted")
+        wait_until(lambda: len(store.series("kit-1", 0)) == seq, 10, "all of kit-1's")
+    finally:
+        stop.set()
+        flood.kill()
+        flood.wait()
+        watcher.join(5)
+    assert dropped() > FLOOD // 2
+    assert ingest.stats()["budget"]["dropped"] == {"kit-2": {"rate": dropped()}}
+    assert seq >= 20 and len(latencies) >= seq // 2
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    assert p99 < 0.5, f"kit-1's live p99 {p99:.3f} s during the flood"
