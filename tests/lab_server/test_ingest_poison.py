@@ -30,11 +30,11 @@ def _health(client: FlaskClient) -> tuple[int, dict[str, Any]]:
 def test_a_lone_surrogate_is_refused_and_another_kits_stream_is_stored_complete(
         services: Any, lab: Any, client: FlaskClient) -> None:
     good, poisoner = lab.kit("kit-1"), lab.kit("kit-2")
-    poisoner.client.publish(topic_for(services.config.lab, "kit-2", Kind.TELEMETRY), _poison(poisoner.session),
-                            qos=1).wait_for_publish(10)
+    poisoner.client.publish(topic_for(services.config.lab, "kit-2", Kind.TELEMETRY),
+                            _poison(poisoner.session), qos=1).wait_for_publish(10)
     for _ in range(1000):
         good.telemetry(cm=1.0)
-    wait_until(lambda: len(services.store.series("kit-1", 0)) == 1000, 60,
+    wait_until(lambda: len(services.store.series("kit-1", 0)) == 1000, 30,
                "every one of kit-1's 1,000 samples stored")
     wait_until(lambda: _health(client)[1]["ingest"]["pending"] == 0, 10,
                "every message written or refused, and acknowledged")
