@@ -24,8 +24,11 @@ LINES_MAX = 50
 SEQ_MAX = 2**63 - 1
 """Sequence numbers fit a signed 64-bit column in any store."""
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A surrogate, which in a ``str`` can only be a lone one (JSON's ``\\udc80``): not UTF-8."""
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-"""NUL, and the surrogates, which in a ``str`` can only be lone ones (JSON's ``\\udc80``)."""
+"""That, or NUL, which PostgreSQL refuses in a text column (names and texts become columns;
+telemetry and event data are stored as JSON, where NUL is the escape ``\\u0000``)."""
 
 Check = Callable[[object, str], object]
 """A check: ``(value, field) -> value``, raising ``BadMessage`` naming ``field``."""
@@ -64,12 +67,14 @@ def is_reading(value: object) -> bool:
 def check_name(value: object, field: str) -> str:
     if not is_name(value):
         fail(field, f"a name of 1 to {NAME_MAX} characters", value)
+    _check_chars(value, field, _UNSTORABLE)
     return value
 
 
 def check_text(value: object, field: str, max_len: int = TEXT_MAX, min_len: int = 0) -> str:
     if type(value) is not str or not min_len <= len(value) <= max_len:
         fail(field, f"a string of {min_len} to {max_len} characters", value)
+    _check_chars(value, field, _UNSTORABLE)
     return value
 
 
@@ -148,29 +153,30 @@ def check_fields(value: object, field: str, spec: Mapping[str, Check]) -> dict[s
     return obj
 
 
-def check_storable(value: object, field: str) -> None:
-    """Refuse text, anywhere in a parsed payload (keys too), that no store can keep.
+def check_unicode(value: object, field: str) -> None:
+    """Refuse a lone surrogate anywhere in a parsed payload, keys included.
 
-    A lone surrogate is valid JSON (``"\\udc80"``) but not UTF-8, so SQLite and PostgreSQL
-    both fail to encode it; PostgreSQL refuses NUL in text. Found here, such a message is a
-    ``BadText`` naming the field, instead of a write that fails with it and everything
-    batched with it. Iterative, since the payload may nest as deep as JSON allows.
+    It is valid JSON (``"\\udc80"``) but not UTF-8, so neither SQLite nor PostgreSQL can
+    take it (nor can a browser's page): found here, the message is a ``BadText`` naming the
+    field, instead of a write that fails with it and with everything batched with it.
+    (``check_name`` and ``check_text`` also refuse NUL, for their fields become columns.)
+    Iterative, since a payload may nest as deep as JSON allows.
     """
     stack: list[tuple[object, str]] = [(value, field)]
     while stack:
         item, path = stack.pop()
         if type(item) is str:
-            _check_chars(item, path)
+            _check_chars(item, path, _SURROGATE)
         elif type(item) is dict:
             for key, child in item.items():
-                _check_chars(key, f"{path} key")
+                _check_chars(key, f"{path} key", _SURROGATE)
                 stack.append((child, f"{path}.{key[:NAME_MAX]}"))
         elif type(item) is list:
             stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
 
 
-def _check_chars(text: str, field: str) -> None:
-    found = _UNSTORABLE.search(text)
+def _check_chars(text: str, field: str, pattern: re.Pattern[str]) -> None:
+    found = pattern.search(text)
     if found is not None:
         char = found.group()
         what = "NUL" if char == "\x00" else "a lone surrogate"

@@ -3,9 +3,9 @@
 ``decode`` is the one door for untrusted input: whatever the bytes, it returns a valid
 message or raises ``BadMessage`` naming the field (never ``KeyError``, ``TypeError``,
 ``UnicodeDecodeError`` or ``RecursionError``). Payloads are compact UTF-8 JSON objects with
-``"v": 1`` first. Text that no store can keep (a lone surrogate, NUL) is refused here too, as
-``BadText``: both can only come from a ``\\u`` escape, so only a payload holding one is
-searched.
+``"v": 1`` first. Text that no store can keep is refused here too, as ``BadText``: a lone
+surrogate anywhere (it can only come from a ``\\u`` escape, so only a payload holding one
+is searched), NUL in a name or a text (the field checks).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from kitsdk.exc import BadMessage
-from kitsdk.telemetry.checks import check_object, check_storable, require
+from kitsdk.exc import BadMessage, BadText
+from kitsdk.telemetry.checks import check_object, check_unicode, require
 from kitsdk.telemetry.messages import (
     Command,
     CommandAck,
@@ -65,8 +65,14 @@ def _parse(payload: bytes, name: str) -> object:
 
 
 def encode(msg: Message) -> bytes:
-    """The payload to publish for ``msg``; raises ``BadMessage`` if it is over the size limit."""
-    payload = _dumps({"v": VERSION, **msg.to_json()}).encode()
+    """The payload to publish for ``msg``; raises ``BadMessage`` if it is over the size limit,
+    ``BadText`` if it holds a lone surrogate (no UTF-8 for it: ``decode`` would refuse it)."""
+    text = _dumps({"v": VERSION, **msg.to_json()})
+    try:
+        payload = text.encode()
+    except UnicodeEncodeError as exc:
+        raise BadText(f"{ascii(text[exc.start:exc.end])} is a lone surrogate, which is not "
+                      "text a store can keep", field=msg.NAME) from None
     _check_size(payload, msg.KIND, msg.NAME)
     return payload
 
@@ -76,14 +82,15 @@ def decode(topic: str, payload: bytes) -> Message:
 
     Raises ``BadMessage`` naming the field for a foreign topic, an oversized payload,
     bytes that are not UTF-8 JSON, another schema version, or a field that breaks the schema;
-    ``BadText`` for text no store can keep (a lone surrogate or NUL, anywhere).
+    ``BadText`` for text no store can keep (a lone surrogate anywhere, NUL in a name or a
+    text).
     """
     kind = parse_topic(topic).kind
     name, read = _READERS[kind]
     _check_size(payload, kind, name)
     obj = check_object(_parse(payload, name), name)
     if b"\\u" in payload:
-        check_storable(obj, name)
+        check_unicode(obj, name)
     version = require(obj, "v", name)
     if type(version) is not int or version != VERSION:
         raise BadMessage(

@@ -5,6 +5,12 @@ Pages are rendered complete on the server (they work before any script runs), th
 post here and swap in a one-line receipt; the kit's ack then arrives on the live stream and
 lands next to it, matched by the command's id. Mentors see the same pages without the
 buttons, and the server refuses their commands anyway (``teacher_required``).
+
+**Stale readings.** While the lab is not connected to its broker, or its ingest stores
+nothing while messages wait, a kit's "online" and its readings are only the last thing the
+lab heard: both pages then carry a banner saying so, and the kits' states read "stale".
+The banner is an htmx fragment (``/lab-state``) that polls every two seconds, so it comes
+and goes without a reload and with no script of its own.
 """
 
 from __future__ import annotations
@@ -41,7 +47,25 @@ def room() -> Any:
     for tile in tiles:
         teams[tile["team"] or ""].append(tile)
     return render_template("room.html", tiles=tiles, teams=dict(teams),
-                           lab_id=lab(current_app).services.config.lab)
+                           lab_id=lab(current_app).services.config.lab, stale=stale_readings())
+
+
+def stale_readings() -> str | None:
+    """Why the readings on the pages are stale right now, in words; None while they are live."""
+    ingest = lab(current_app).services.ingest
+    if not getattr(ingest, "connected", True):
+        return "lab broker down: readings are stale"
+    stats = getattr(ingest, "stats", None)
+    if stats is not None and stats()["stalled"]:
+        return "the lab has stopped storing readings: they are stale (see Health)"
+    return None
+
+
+@bp.get("/lab-state")
+@login_required
+def lab_state() -> Any:
+    """The stale-readings banner alone, for the pages to poll."""
+    return render_template("_lab_state.html", stale=stale_readings())
 
 
 @bp.get("/kits/<kit>")
@@ -53,8 +77,11 @@ def kit(kit: str) -> Any:
     events = [event_json(e) for e in store.events(kit, limit=50)]
     channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
     has_camera = kit_has_camera(record["profile"], channels or {})
+    budget = getattr(lab(current_app).services.ingest, "budget", None)
+    drops = budget.drops(kit).get(kit, {}) if budget is not None else {}
     return render_template("kit.html", kit=record, latest=latest, events=events,
-                           channels=channels, has_camera=has_camera)
+                           channels=channels, has_camera=has_camera, stale=stale_readings(),
+                           drops=drops, budget=budget)
 
 
 def kit_has_camera(profile: str | None, channels: dict[str, Any]) -> bool:

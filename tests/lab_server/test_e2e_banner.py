@@ -1,0 +1,63 @@
+"""In a real headless Chromium: while the lab's broker is down the room says its readings are
+stale, instead of showing every kit "online" from before the outage. The lab is the real services (their private Mosquitto, SQLite) behind
+waitress, with a simulated kit; Chromium is Debian's, driven by Playwright (as in
+``test_e2e_browser.py``), and a missing one fails under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from lab_server.app import create_app
+from lab_server.web.server import WebServer
+
+CHROMIUM = "/usr/bin/chromium"
+WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
+BANNER = "lab broker down: readings are stale"
+
+
+@pytest.fixture
+def page(services: Any, lab: Any, passwords: dict[str, str]) -> Iterator[Any]:
+    """The room page of a lab with one kit online, logged in as the teacher."""
+    if not os.access(CHROMIUM, os.X_OK):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    lab.kit("kit-1", team="red")
+    server = WebServer(create_app({"TESTING": True}, services), "127.0.0.1", 0).start()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
+        tab = browser.new_page()
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(server.url + "/")
+        tab.fill('input[name="username"]', "teacher")
+        tab.fill('input[name="password"]', passwords["teacher"])
+        tab.click('button[type="submit"]')
+        tab.wait_for_url(server.url + "/")
+        yield tab
+        browser.close()
+    server.close()
+
+
+def test_the_room_says_readings_are_stale_while_the_broker_is_down(page: Any,
+                                                                   services: Any) -> None:
+    tile = '.tile[data-kit="kit-1"]'
+    page.wait_for_selector(f'{tile} [data-field="state"]:has-text("online")', state="visible")
+    assert page.locator("#lab-stale").count() == 0
+    # Stopped for good: a broker that restarts by itself may take a while, or come back on
+    # another port; the banner must show while it is down, not after.
+    services.broker_process.stop()
+    page.wait_for_selector(f'#lab-stale:has-text("{BANNER}")', state="visible")
+    assert page.locator(f'{tile} [data-field="state"]').is_hidden()
+    assert page.locator(f"{tile} .state-stale").is_visible()
+    assert page.locator(".online-count").is_hidden()
+    page.click(tile)  # the kit's own page says so too, from its first paint
+    page.wait_for_selector(f'#lab-stale:has-text("{BANNER}")', state="visible")
+    assert page.locator('#kit [data-field="state"]').is_hidden()
