@@ -97,8 +97,9 @@ def check_number(value: object, field: str, low: float, high: float) -> float:
 
 
 def check_time(value: object, field: str) -> float:
-    """Seconds since the epoch: a finite, non-negative number (a Pi without a clock is 1970)."""
-    if (type(value) is not float and type(value) is not int) or not 0 <= value < float("inf"):
+    """Seconds since the epoch: a non-negative number (a Pi without a clock is 1970), at most
+    ``SEQ_MAX``, so that any store's column holds it (SQLite refuses a bigger integer)."""
+    if (type(value) is not float and type(value) is not int) or not 0 <= value <= SEQ_MAX:
         fail(field, "a time in seconds since the epoch", value)
     return value
 

@@ -16,7 +16,10 @@ from typing import Any
 
 import pytest
 from helpers import unavailable
+from hypothesis import HealthCheck, given, reject, settings
+from hypothesis import strategies as st
 
+from kitsdk.exc import BadMessage
 from kitsdk.telemetry import CommandAck, Event, Running, Status, Telemetry
 from lab_server.exc import BadValue, KitExists, NotFound, StoreError, UserExists
 from lab_server.passwords import verify_password
@@ -304,6 +307,63 @@ def test_a_closed_store_says_so(store: Store) -> None:
     store.close()
     with pytest.raises(StoreError, match="closed"):
         store.kits()
+
+
+# -- fuzz: whatever a message can hold, the store takes it or says so as a StoreError ---------
+
+CHAR = st.characters(codec=None, exclude_categories=()) | st.characters(categories=["Cs"])
+TEXT = st.text(CHAR, min_size=1, max_size=8)
+NAME = st.sampled_from(["drive", "cm", "a b", "é"]) | TEXT
+READING = (st.none() | st.booleans() | st.integers()
+           | st.floats(allow_nan=False, allow_infinity=False))
+TIME = st.floats(0, 1e300) | st.integers(0, 2**80)
+
+
+@st.composite
+def built(draw: st.DrawFn) -> Any:
+    """Any message that can be built: text with every code point where a message allows
+    it, numbers as big as it allows."""
+    kind = draw(st.sampled_from(["telemetry", "status", "event", "ack"]))
+    seq, ts = draw(st.integers(0, 2**63 - 1)), draw(TIME)
+    try:
+        if kind == "telemetry":
+            return Telemetry(session=SESSION, seq=seq, ts=ts, historical=draw(st.booleans()),
+                             values={draw(NAME): {draw(NAME): draw(READING)}})
+        if kind == "status":
+            return Status(state=draw(st.sampled_from(["online", "offline", "locked"])),
+                          session=SESSION, ts=ts, profile=draw(NAME), sdk=draw(NAME),
+                          running=Running(kind="lesson", name=draw(NAME)),
+                          channels={draw(NAME): {draw(NAME): draw(st.text(CHAR, max_size=8))}})
+        if kind == "event":
+            return Event(session=SESSION, seq=seq, ts=ts, kind="lesson.step_failed",
+                         data={"lesson": draw(NAME), "step": draw(st.integers(0, 10**6)),
+                               "title": draw(TEXT), "hint": draw(TEXT)})
+        return CommandAck(id=SESSION, outcome="failed", message=draw(TEXT), ts=ts)
+    except BadMessage:
+        reject()
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+@given(messages=st.lists(built(), min_size=1, max_size=4))
+def test_whatever_a_message_holds_the_store_keeps_it_or_raises_store_error(
+        store: Store, messages: list[Any]) -> None:
+    # One store for the whole run: a write it refused must leave it working for the next.
+    if "kit-1" not in store.kit_ids():
+        store.add_kit("kit-1")
+    try:
+        write(store, "kit-1", *messages)
+    except StoreError:
+        for message in messages:  # alone, each is kept or refused the same way
+            try:
+                write(store, "kit-1", message)
+            except StoreError:
+                continue
+    good = sample(time.time_ns(), 1.0, ts=time.time(), session="ffff00001111")
+    assert write(store, "kit-1", good).telemetry == 1
+    assert store.kit("kit-1") is not None and store.events("kit-1") is not None
+    store.latest("kit-1")
 
 
 # -- per database -------------------------------------------------------------------------------
