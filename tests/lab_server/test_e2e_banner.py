@@ -1,7 +1,8 @@
 """In a real headless Chromium: while the lab's broker is down the room says its readings are
-stale, instead of showing every kit "online" from before the outage. The lab is the real services (their private Mosquitto, SQLite) behind
-waitress, with a simulated kit; Chromium is Debian's, driven by Playwright (as in
-``test_e2e_browser.py``), and a missing one fails under ``CI=true``.
+stale, instead of showing every kit "online" from before the outage. The lab is the real
+services (their private Mosquitto, SQLite) behind waitress, with a simulated kit; Chromium is
+Debian's, driven by Playwright (as in ``test_e2e_browser.py``), and a missing one fails under
+``CI=true``.
 """
 
 from __future__ import annotations
