@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import cast
 
-from kitsdk.exc import BadText
 from kitsdk.telemetry import (
+    BadText,
     CommandAck,
     Event,
     Kind,

@@ -1,7 +1,8 @@
 """The MQTT v1 schema shared by the kit agent and the lab server (reference: docs/mqtt.md).
 
 Pure Python over the standard library, so the lab server can import it without the SDK's
-hardware stack::
+hardware stack (``BadMessage``, and ``BadText`` for text no store keeps, are kitsdk's errors,
+here for the lab)::
 
     from kitsdk.telemetry import Kind, Telemetry, decode, encode, topic_for
 
@@ -13,6 +14,7 @@ Modules: ``topics`` (the topic tree and subscription filters), ``messages`` (the
 dataclasses and their checks), ``codec`` (bytes in and out), ``checks`` (field checks).
 """
 
+from kitsdk.exc import BadMessage, BadText
 from kitsdk.telemetry.codec import (
     MAX_ACK_PAYLOAD,
     MAX_PAYLOAD,
@@ -66,6 +68,8 @@ __all__ = [
     "ROOT",
     "THUMBNAIL_MAX",
     "VERSION",
+    "BadMessage",
+    "BadText",
     "Command",
     "CommandAck",
     "CommandName",
