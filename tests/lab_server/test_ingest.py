@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from helpers import unavailable, wait_until
+from ingest_lab import FaultyStore, kits_store
 
 from kitsdk.telemetry import (
     Command,
@@ -32,7 +33,7 @@ from lab_server.exc import BadInput, BadValue, NotConnected, NotFound, StoreUnav
 from lab_server.hub import LiveHub
 from lab_server.ingest import Ingest
 from lab_server.intake import decode_inbound
-from lab_server.store import Store, open_store
+from lab_server.store import Store
 
 LAB = "room-4"
 S1 = "aaaa11112222"
@@ -64,11 +65,8 @@ def poison(seq: int = 1) -> bytes:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'lab.db'}")
-    opened.add_kit("kit-1")
-    opened.add_kit("kit-2")
-    yield opened
-    opened.close()
+    with kits_store(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture
@@ -227,27 +225,10 @@ def test_what_arrives_while_the_ingest_is_away_is_delivered_when_it_returns(
     wait_until(lambda: second.stored == 51, 10, "a sample after the restart")
 
 
-class FlakyStore:
-    """A store whose first ``failures`` writes find the database down."""
-
-    def __init__(self, store: Store, failures: int) -> None:
-        self._store = store
-        self.failures = failures
-
-    def write(self, messages: Any) -> Any:
-        if self.failures:
-            self.failures -= 1
-            raise StoreUnavailable("PostgreSQL at db: connection refused")
-        return self._store.write(messages)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
 def test_a_store_outage_pauses_the_ingest_without_losing_anything(
         make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
-    flaky = FlakyStore(store, failures=2)
-    ingest = make_ingest(store=flaky)
+    outage = iter([StoreUnavailable("PostgreSQL at db: connection refused")] * 2)
+    ingest = make_ingest(store=FaultyStore(store, lambda _: next(outage, None)))
     for seq in range(1, 4):
         kit.publish(topic("kit-1", Kind.TELEMETRY), sample(seq, float(seq)))
     wait_until(lambda: len(store.series("kit-1", 0)) == 3, 10, "all three after the outage")
@@ -321,28 +302,11 @@ def test_poison_in_the_persistent_session_does_not_stall_a_restarted_lab(
     assert again.received == 1 and dict(again.errors) == {}
 
 
-class PoisonedStore:
-    """A store that fails, with an exception that is no ``StoreError``, any write holding
-    the message ``poisoned`` says, as a driver does with a value it cannot send."""
-
-    def __init__(self, store: Store, poisoned: Callable[[Any], bool]) -> None:
-        self._store = store
-        self.poisoned = poisoned
-        self.writes = 0
-
-    def write(self, messages: Any) -> Any:
-        self.writes += 1
-        if any(self.poisoned(item.message) for item in messages):
-            raise OverflowError("Python int too large to convert to SQLite INTEGER")
-        return self._store.write(messages)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
 def test_a_row_the_store_refuses_is_found_and_the_rest_of_its_batch_is_stored(
         make_ingest: Callable[..., Ingest], store: Store, kit: Any) -> None:
-    poisoned = PoisonedStore(store, lambda m: getattr(m, "seq", 0) == 250)
+    poisoned = FaultyStore(store, lambda messages: OverflowError(
+        "Python int too large to convert to SQLite INTEGER") if any(
+            getattr(item.message, "seq", 0) == 250 for item in messages) else None)
     first = make_ingest()
     first.close()  # 500 samples wait in the session, to come in one batch
     for seq in range(1, 501):

@@ -21,10 +21,11 @@ import pytest
 from helpers import wait_until
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ingest_lab import kits_store
 
 from kitsdk.telemetry import Kind, Telemetry, encode, topic_for
 from lab_server.ingest import Ingest
-from lab_server.store import Store, open_store
+from lab_server.store import Store
 
 LAB = "room-4"
 S1, S2 = "aaaa11112222", "bbbb33334444"
@@ -85,11 +86,8 @@ PAYLOADS = st.one_of(
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = open_store(f"sqlite:///{tmp_path / 'lab.db'}")
-    opened.add_kit("kit-1")
-    opened.add_kit("kit-2")
-    yield opened
-    opened.close()
+    with kits_store(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture

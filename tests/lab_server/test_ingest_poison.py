@@ -5,11 +5,13 @@ way of another kit's stream. And ``/health`` says so when the ingest stops stori
 from __future__ import annotations
 
 import json
+import threading
 import time
 from typing import Any
 
 from flask.testing import FlaskClient
 from helpers import wait_until
+from ingest_lab import FaultyStore
 
 from kitsdk.telemetry import Kind, topic_for
 from lab_server.exc import StoreUnavailable
@@ -45,28 +47,15 @@ def test_a_lone_surrogate_is_refused_and_another_kits_stream_is_stored_complete(
     assert services.store.series("kit-2", 0) == []
 
 
-class DownStore:
-    """The lab's store whose database is gone while ``down``: writes find it unreachable."""
-
-    def __init__(self, store: Any) -> None:
-        self._store = store
-        self.down = True
-
-    def write(self, messages: Any) -> Any:
-        if self.down:
-            raise StoreUnavailable("PostgreSQL at db: connection refused")
-        return self._store.write(messages)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
-
-
 def test_health_is_not_ok_while_messages_arrive_and_nothing_is_stored(
         services: Any, lab: Any, client: FlaskClient) -> None:
     kit = lab.kit("kit-1")
     assert _health(client)[0] == 200
     ingest = services.ingest
-    ingest.store = database = DownStore(ingest.store)
+    down = threading.Event()
+    down.set()
+    ingest.store = FaultyStore(ingest.store, lambda _: StoreUnavailable(
+        "PostgreSQL at db: connection refused") if down.is_set() else None)
     ingest.stall_after = 0.5
     kit.telemetry(cm=3.0)
     wait_until(lambda: _health(client)[0] == 503, 10, "/health not ok while nothing is stored")
@@ -75,7 +64,7 @@ def test_health_is_not_ok_while_messages_arrive_and_nothing_is_stored(
     assert "stored nothing" in " ".join(health["problems"])
     html = client.get("/health", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "stored nothing" in html
-    database.down = False
+    down.clear()  # the database is back
     wait_until(lambda: services.store.latest("kit-1") == {
         "distance": {"cm": 3.0}, "motors": {"left": 0.0, "right": 0.0}}, 10, "stored after")
     wait_until(lambda: _health(client)[0] == 200, 10, "/health ok again")
