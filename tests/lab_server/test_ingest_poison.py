@@ -48,7 +48,8 @@ def test_a_lone_surrogate_is_refused_and_another_kits_stream_is_stored_complete(
 
 
 def test_health_is_not_ok_while_messages_arrive_and_nothing_is_stored(
-        services: Any, lab: Any, client: FlaskClient) -> None:
+        services: Any, lab: Any, teacher: FlaskClient) -> None:
+    client = teacher
     kit = lab.kit("kit-1")
     assert _health(client)[0] == 200
     ingest = services.ingest
@@ -64,7 +65,10 @@ def test_health_is_not_ok_while_messages_arrive_and_nothing_is_stored(
     assert "stored nothing" in " ".join(health["problems"])
     html = client.get("/health", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "stored nothing" in html
+    for page in ("/", "/kits/kit-1", "/lab-state"):  # the teacher's pages say so too
+        assert "stopped storing readings" in client.get(page).get_data(as_text=True), page
     down.clear()  # the database is back
     wait_until(lambda: services.store.latest("kit-1") == {
         "distance": {"cm": 3.0}, "motors": {"left": 0.0, "right": 0.0}}, 10, "stored after")
     wait_until(lambda: _health(client)[0] == 200, 10, "/health ok again")
+    assert "stopped storing" not in client.get("/lab-state").get_data(as_text=True)
