@@ -483,18 +483,19 @@ class Ingest:
         return (kit, msg, now, mid, qos, connection)
 
     def _put(self, item: _Item) -> None:
+        with self._lock:
+            if self._queued == self._finished:
+                self._busy_since = time.monotonic()
+            self._queued += 1
         while True:
             try:
                 self._queue.put(item, timeout=0.5)
+                return
             except queue.Full:
                 if self._stopping.is_set():
+                    with self._lock:
+                        self._queued -= 1
                     return
-                continue
-            with self._lock:
-                if self._queued == self._finished:
-                    self._busy_since = time.monotonic()
-                self._queued += 1
-            return
 
     def _stale(self, kit: str, status: Status) -> bool:
         """Whether ``status`` is a stale will; notes the kit's current session otherwise."""

@@ -72,3 +72,12 @@ def test_health_is_not_ok_while_messages_arrive_and_nothing_is_stored(
         "distance": {"cm": 3.0}, "motors": {"left": 0.0, "right": 0.0}}, 10, "stored after")
     wait_until(lambda: _health(client)[0] == 200, 10, "/health ok again")
     assert "stopped storing" not in client.get("/lab-state").get_data(as_text=True)
+
+
+def test_health_names_a_broker_that_is_down(services: Any, client: FlaskClient) -> None:
+    assert _health(client)[0] == 200
+    services.broker_process.stop()  # for good: a broker that restarts itself comes back later
+    wait_until(lambda: _health(client)[0] == 503, 10, "/health not ok without its broker")
+    health = _health(client)[1]
+    assert health["ok"] is False and health["broker"]["down_since"] is not None
+    assert any("not connected to its broker" in p for p in health["problems"])
