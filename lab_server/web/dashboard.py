@@ -53,10 +53,9 @@ def room() -> Any:
 def stale_readings() -> str | None:
     """Why the readings on the pages are stale right now, in words; None while they are live."""
     ingest = lab(current_app).services.ingest
-    if not getattr(ingest, "connected", True):
+    if not ingest.connected:
         return "lab broker down: readings are stale"
-    stats = getattr(ingest, "stats", None)
-    if stats is not None and stats()["stalled"]:
+    if ingest.stats()["stalled"]:
         return "the lab has stopped storing readings: they are stale (see Health)"
     return None
 
@@ -77,7 +76,7 @@ def kit(kit: str) -> Any:
     events = [event_json(e) for e in store.events(kit, limit=50)]
     channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
     has_camera = kit_has_camera(record["profile"], channels or {})
-    budget = getattr(lab(current_app).services.ingest, "budget", None)
+    budget = lab(current_app).services.ingest.budget
     drops = budget.drops(kit).get(kit, {}) if budget is not None else {}
     return render_template("kit.html", kit=record, latest=latest, events=events,
                            channels=channels, has_camera=has_camera, stale=stale_readings(),

@@ -26,6 +26,7 @@ def report() -> dict[str, Any]:
     web = lab(current_app)
     try:
         backend = jsonable(web.services.health())
+        _ingest_lines(backend, web.services.ingest.stats())
     except Exception as exc:  # a broken backend is exactly what /health must show
         backend = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     gate = web.state.get("live_gate")
@@ -35,17 +36,14 @@ def report() -> dict[str, Any]:
         "live_streams_served": gate.served if gate else 0,
         "bad_requests": dict(web.state.get("bad_requests", {})),
     }
-    _ingest_lines(backend, web.services)
     return backend  # type: ignore[no-any-return]
 
 
-def _ingest_lines(data: dict[str, Any], services: Any) -> None:
-    """The ingest's own lines: messages waiting and for how long with nothing stored, since
-    when the broker is down, the kits' budget drops; and the problems, named."""
-    stats_of = getattr(getattr(services, "ingest", None), "stats", None)
-    if stats_of is None:  # a backend without an ingest of its own
-        return
-    stats = jsonable(stats_of())
+def _ingest_lines(data: dict[str, Any], ingest: dict[str, Any]) -> None:
+    """The ingest's own lines (from its ``stats()``): messages waiting and for how long with
+    nothing stored, since when the broker is down, the kits' budget drops; and the problems,
+    named."""
+    stats = jsonable(ingest)
     data.setdefault("ingest", {}).update(pending=stats["pending"],
                                          stalled_for=round(stats["stalled_for"], 1))
     data.setdefault("broker", {})["down_since"] = stats["down_since"]
