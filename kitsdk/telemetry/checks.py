@@ -27,8 +27,7 @@ SEQ_MAX = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 """A surrogate, which in a ``str`` can only be a lone one (JSON's ``\\udc80``): not UTF-8."""
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-"""That, or NUL, which PostgreSQL refuses in a text column (names and texts become columns;
-telemetry and event data are stored as JSON, where NUL is the escape ``\\u0000``)."""
+"""That, or NUL, which PostgreSQL refuses in a text column (``check_plain``)."""
 
 Check = Callable[[object, str], object]
 """A check: ``(value, field) -> value``, raising ``BadMessage`` naming ``field``."""
@@ -67,13 +66,19 @@ def is_reading(value: object) -> bool:
 def check_name(value: object, field: str) -> str:
     if not is_name(value):
         fail(field, f"a name of 1 to {NAME_MAX} characters", value)
-    _check_chars(value, field, _UNSTORABLE)
     return value
 
 
 def check_text(value: object, field: str, max_len: int = TEXT_MAX, min_len: int = 0) -> str:
     if type(value) is not str or not min_len <= len(value) <= max_len:
         fail(field, f"a string of {min_len} to {max_len} characters", value)
+    return value
+
+
+def check_plain(value: str, field: str) -> str:
+    """Text the lab keeps in a column of its own, not inside JSON (a profile, a lesson's
+    name, an ack's message): no NUL, which PostgreSQL refuses in text, and no lone surrogate.
+    Elsewhere NUL is fine: in JSON it is the escape ``\\u0000``."""
     _check_chars(value, field, _UNSTORABLE)
     return value
 
@@ -160,7 +165,7 @@ def check_unicode(value: object, field: str) -> None:
     It is valid JSON (``"\\udc80"``) but not UTF-8, so neither SQLite nor PostgreSQL can
     take it (nor can a browser's page): found here, the message is a ``BadText`` naming the
     field, instead of a write that fails with it and with everything batched with it.
-    (``check_name`` and ``check_text`` also refuse NUL, for their fields become columns.)
+    (``check_plain`` also refuses NUL, in the fields that become columns of their own.)
     Iterative, since a payload may nest as deep as JSON allows.
     """
     stack: list[tuple[object, str]] = [(value, field)]

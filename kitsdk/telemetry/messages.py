@@ -39,6 +39,7 @@ from kitsdk.telemetry.checks import (
     check_name,
     check_number,
     check_object,
+    check_plain,
     check_text,
     check_time,
     check_tree,
@@ -70,6 +71,11 @@ def _script(value: object, field: str) -> str:
     return check_text(value, field, max_len=255, min_len=1)
 
 
+def _column(value: object, field: str) -> str:
+    """A name the lab keeps in a column of its own (``check_plain``)."""
+    return check_plain(check_name(value, field), field)
+
+
 def _count(value: object, field: str) -> int:
     return check_int(value, field, 0, 1_000_000)
 
@@ -83,15 +89,15 @@ def _seconds(value: object, field: str) -> float:
 
 
 EVENTS: dict[str, dict[str, Check]] = {
-    "lesson.started": {"lesson": check_name, "steps": _count},
-    "lesson.step_passed": {"lesson": check_name, "step": _count, "title": check_text},
+    "lesson.started": {"lesson": _column, "steps": _count},
+    "lesson.step_passed": {"lesson": _column, "step": _count, "title": check_text},
     "lesson.step_failed": {
-        "lesson": check_name,
+        "lesson": _column,
         "step": _count,
         "title": check_text,
         "hint": check_text,
     },
-    "lesson.finished": {"lesson": check_name, "passed": _count, "steps": _count},
+    "lesson.finished": {"lesson": _column, "passed": _count, "steps": _count},
     "script.started": {"script": _script},
     "script.finished": {"script": _script, "code": _exit_code, "output": check_lines},
     "script.crashed": {"script": _script, "error": check_text, "output": check_lines},
@@ -137,7 +143,7 @@ class Running:
 
     def __post_init__(self) -> None:
         check_choice(self.kind, "status.running.kind", _RUN_KINDS)
-        _script(self.name, "status.running.name")
+        check_plain(_script(self.name, "status.running.name"), "status.running.name")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -162,8 +168,8 @@ class Status:
     def __post_init__(self) -> None:
         check_choice(self.state, "status.state", _STATES)
         check_id(self.session, "status.session")
-        check_name(self.profile, "status.profile")
-        check_name(self.sdk, "status.sdk")
+        _column(self.profile, "status.profile")
+        _column(self.sdk, "status.sdk")
         check_tree(
             self.channels, "status.channels", _unit, f"a unit of at most {NAME_MAX} characters"
         )
@@ -327,7 +333,7 @@ class Command:
         check_id(self.id, "cmd.id")
         check_fields(self.args, "cmd.args", COMMANDS[check_choice(self.name, "cmd.name", COMMANDS)])
         check_time(self.ts, "cmd.ts")
-        check_name(self.issuer, "cmd.issuer")
+        _column(self.issuer, "cmd.issuer")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -370,7 +376,7 @@ class CommandAck:
     def __post_init__(self) -> None:
         check_id(self.id, "ack.id")
         check_choice(self.outcome, "ack.outcome", _OUTCOMES)
-        check_text(self.message, "ack.message")
+        check_plain(check_text(self.message, "ack.message"), "ack.message")
         thumbnail = self.thumbnail
         if thumbnail is not None and (
             type(thumbnail) is not bytes
