@@ -116,7 +116,7 @@ def _acks(lab: Any) -> dict[str, list[CommandAck]]:
     return found
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(sent=st.lists(st.tuples(st.sampled_from(TOPICS), PAYLOADS), min_size=1, max_size=4))
 def test_whatever_the_lab_sends_the_kit_obeys_or_refuses_it_and_listens_on(
