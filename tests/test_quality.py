@@ -23,3 +23,16 @@ def test_mypy() -> None:
     # Packages and strictness come from [tool.mypy] in pyproject.toml.
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+#: The longest a module of the packages may grow (h11's longest is about 650 lines): past it,
+#: a module holds more than one concern and wants splitting.
+MODULE_MAX_LINES = 650
+
+
+def test_no_module_is_longer_than_one_sitting() -> None:
+    long = {str(path.relative_to(ROOT)): lines
+            for package in ("kitsdk", "firmware_bridge", "lab_server")
+            for path in (ROOT / package).rglob("*.py")
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_MAX_LINES}
+    assert long == {}

@@ -8,8 +8,10 @@
     store.latest("kit-07")      # {"distance": {"cm": 23.4}}: live values only
     store.close()
 
-``base.Store`` holds the SQL both databases share; ``sqlite.SQLiteStore`` and
-``postgres.PostgresStore`` the rest; ``records`` what goes in and out.
+``base.Store`` holds the SQL both databases share, one concern a module (``kits``,
+``readings``, ``commands``, ``users``, ``export``) over ``database.Database`` (connections,
+the writer's lock, errors); ``sqlite.SQLiteStore`` and ``postgres.PostgresStore`` the rest;
+``records`` what goes in and out.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from ..exc import StoreError
-from .base import Store, WriteResult
+from .base import Store
 from .postgres import PostgresStore
+from .readings import WriteResult
 from .records import (
     ROLES,
     AckRecord,
