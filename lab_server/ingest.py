@@ -196,6 +196,7 @@ class Ingest:
         self._kits: frozenset[str] = frozenset()
         self._kits_version = ""
         self._kits_checked = 0.0
+        self._kits_unannounced = False  # a change found here, for ``on_kits_changed``
         self._sessions: dict[str, tuple[str | None, float | None]] = {}
         self._live: dict[str, tuple[float, int]] = {}
         self._wrong_protocol = False
@@ -464,7 +465,7 @@ class Ingest:
                 return refused  # counted by the budget, before any decoding
             kit, msg = decode_inbound(message.topic, payload, self.lab)
             if kit not in self._kits:
-                self._refresh_kits()  # a kit added by another process a moment ago
+                self._refresh_kits(now=True)  # a kit added by another process a moment ago
                 if kit not in self._kits:
                     raise BadInput("unknown_kit", f"{message.topic}: no kit '{kit}' in lab "
                                                   f"{self.lab}; add it with 'kitlab kits add'")
@@ -522,24 +523,25 @@ class Ingest:
         """Read the kit list from the store now (after ``add_kit`` in this process)."""
         self._refresh_kits(force=True)
 
-    def _refresh_kits(self, *, force: bool = False) -> bool:
-        """Reload the kit list if it changed (at most every ``KITS_POLL`` s unless forced);
-        whether it changed."""
-        now = time.monotonic()
-        if not force and now - self._kits_checked < KITS_POLL:
-            return False
-        self._kits_checked = now
+    def _refresh_kits(self, *, force: bool = False, now: bool = False) -> None:
+        """Reload the kit list if its version changed, at most every ``KITS_POLL`` s unless
+        ``now`` (one cheap query: a message from a kit not in the list) or ``force`` (reload
+        whatever the version). A change found unforced is left for ``on_kits_changed``."""
+        checked = time.monotonic()
+        if not (force or now) and checked - self._kits_checked < KITS_POLL:
+            return
+        self._kits_checked = checked
         try:
             version = self.store.kits_version()
             if version == self._kits_version and not force:
-                return False
+                return
             kits = frozenset(self.store.kit_ids())
         except StoreError as exc:
             self._count("store", f"cannot read the kit list: {exc}")
-            return False
+            return
         changed = kits != self._kits or version != self._kits_version
         self._kits, self._kits_version = kits, version
-        return changed
+        self._kits_unannounced |= changed and not force  # a forced reload's caller knows
 
     # -- the writer thread -------------------------------------------------------------------
 
@@ -553,8 +555,10 @@ class Ingest:
                 elif self._stopping.is_set():
                     return
                 now = time.monotonic()
-                if (now - self._kits_checked >= KITS_POLL and self._refresh_kits()
-                        and self.on_kits_changed is not None):
+                if now - self._kits_checked >= KITS_POLL:
+                    self._refresh_kits()
+                if self._kits_unannounced and self.on_kits_changed is not None:
+                    self._kits_unannounced = False
                     self.on_kits_changed()
                 if now >= next_prune:
                     next_prune = now + PRUNE_EVERY

@@ -33,7 +33,7 @@ from lab_server.exc import BadInput, BadValue, NotConnected, NotFound, StoreUnav
 from lab_server.hub import LiveHub
 from lab_server.ingest import Ingest
 from lab_server.intake import decode_inbound
-from lab_server.store import Store
+from lab_server.store import Store, open_store
 
 LAB = "room-4"
 S1 = "aaaa11112222"
@@ -399,3 +399,22 @@ def test_a_flooding_kit_is_dropped_and_counted_and_never_delays_another_kit(
     assert seq >= 20 and len(latencies) >= seq // 2
     p99 = statistics.quantiles(latencies, n=100)[98]
     assert p99 < 0.5, f"kit-1's live p99 {p99:.3f} s during the flood"
+
+
+def test_a_kit_added_by_another_process_is_stored_from_its_first_message(
+        make_ingest: Callable[..., Ingest], store: Store, mosquitto: Any,
+        mqtt_subscriber: Callable[..., Any], tmp_path: Path) -> None:
+    """``kitlab kits add`` writes the store from its own process while the lab runs; a broker
+    that takes the new login at once (amqtt reads it per connection) lets the kit publish
+    before the ingest's next poll of the kit list."""
+    ingest = make_ingest()
+    kit1 = mqtt_subscriber(mosquitto.url, [topic("kit-1", Kind.CMD)], "kit-1")
+    kit1.publish(topic("kit-1", Kind.TELEMETRY), sample(1, 1.0))
+    wait_until(lambda: ingest.stored == 1, 10, "kit-1's sample stored")
+    with open_store(store.url) as other_process:
+        other_process.add_kit("kit-3")
+    kit3 = mqtt_subscriber(mosquitto.url, [topic("kit-3", Kind.CMD)], "kit-3")
+    for seq in range(1, 4):
+        kit3.publish(topic("kit-3", Kind.TELEMETRY), sample(seq, float(seq)))
+    wait_until(lambda: ingest.stored + sum(ingest.errors.values()) >= 4, 10, "kit-3 handled")
+    assert ingest.errors == {} and len(store.series("kit-3", 0)) == 3
