@@ -7,7 +7,6 @@ be reached fails the tests; elsewhere they are skipped.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -15,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import unavailable
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from postgres_schema import fresh_schema
 
 from kitsdk.exc import BadMessage
 from kitsdk.telemetry import CommandAck, Event, Running, Status, Telemetry
@@ -25,26 +24,14 @@ from lab_server.exc import BadValue, KitExists, NotFound, StoreError, UserExists
 from lab_server.passwords import verify_password
 from lab_server.store import Inbound, Store, open_store
 
-PG_URL = os.environ.get("KITLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 SESSION = "3f9a1c0d2b7e"
 
 
 @pytest.fixture(scope="module")
 def pg_schema() -> Iterator[str]:
     """A fresh schema in the test database for this module's run, dropped after."""
-    try:
-        import psycopg
-    except ImportError:
-        unavailable("psycopg is not installed (pip install -e '.[dev]')")
-    schema = f"kitlab_test_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    try:
-        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    except psycopg.Error as exc:
-        unavailable(f"PostgreSQL at {PG_URL} cannot be reached: {exc}")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    with fresh_schema() as url:
+        yield url
 
 
 def _empty_pg(url: str) -> None:

@@ -3,26 +3,18 @@ database made before session generations existed."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres_schema import fresh_schema
 
 from lab_server.exc import BadValue, NotFound
 from lab_server.store import open_store
 
-PG_URL = os.environ.get("KITLAB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 OLD_USERS = ("CREATE TABLE users (name TEXT PRIMARY KEY, role TEXT NOT NULL, "
              "password_hash TEXT NOT NULL, token_hash TEXT UNIQUE, created REAL NOT NULL)")
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,23 +29,13 @@ def old_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
             conn.execute(insert)
         yield f"sqlite:///{path}"
         return
-    try:
-        import psycopg
-    except ImportError:
-        _unavailable("psycopg is not installed (pip install -e '.[dev]')")
-        return
-    schema = f"kitlab_users_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    try:
-        with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"CREATE SCHEMA {schema}")
-            conn.execute(f"SET search_path TO {schema}")
+    import psycopg
+
+    with fresh_schema("kitlab_users") as url:
+        with psycopg.connect(url, autocommit=True, connect_timeout=5) as conn:
             conn.execute(OLD_USERS.replace("REAL", "DOUBLE PRECISION"))
             conn.execute(insert)
-    except psycopg.Error as exc:
-        _unavailable(f"PostgreSQL at {PG_URL} cannot be reached: {exc}")
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
+        yield url
 
 
 def test_an_older_database_gets_session_generations(old_database: str) -> None:
