@@ -36,10 +36,18 @@ class StepResult:
 
 @dataclass(frozen=True)
 class Report:
-    """Every step's result, in order."""
+    """Every step's result, in order, and how the script's run went.
+
+    ``ended`` is True if the script ended by itself while the checks watched it (then
+    ``ended_at`` says when, in seconds, and ``exit_code`` how), False if it was still
+    running when the checks were done and the checker stopped it.
+    """
 
     lesson: Lesson
     results: tuple[StepResult, ...]
+    ended: bool = False
+    ended_at: float | None = None
+    exit_code: int | None = None
 
     @property
     def passed(self) -> int:
@@ -69,10 +77,11 @@ def check(lesson: Lesson, script: str | os.PathLike[str], *,
             on_step(result)
             if not result.passed:
                 break
+        ended, ended_at, exit_code = trial.ended, trial.ended_at, trial.exit_code
     for number, step in enumerate(lesson.steps[len(results):], len(results) + 1):
         results.append(StepResult(number, step, None))
         on_step(results[-1])
-    report = Report(lesson, tuple(results))
+    report = Report(lesson, tuple(results), ended, ended_at, exit_code)
     progress.report("lesson.finished", lesson=lesson.id, passed=report.passed,
                     steps=len(lesson.steps))
     return report

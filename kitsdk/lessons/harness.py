@@ -12,8 +12,11 @@ pair on FD (JSON lines, ``kitsdk.agent.ipc.Channel``). Here, in the script's own
   ``id``, answered by a ``reply`` carrying the time it took effect (``t``, ``time.time()``)
   and a ``value``, or an ``error``.
 
-When the script ends, the harness sends the rover's last ``report`` (``rover``). What the
-pins did is not sent here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
+When the script's own code has ended (its last line, ``sys.exit()``, an error, or the
+checker's stop), before the safety net switches the kit off, the harness says so (``ended``,
+with the time and the exit status) and sends the rover's last ``report`` (``rover``): what
+the kit does as the process closes is not the script's doing. What the pins did is not sent
+here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
 """
 
 from __future__ import annotations
@@ -82,10 +85,11 @@ class Harness:
                 self.channel.send("reply", **self._answer(message))
         os.kill(os.getpid(), signal.SIGTERM)
 
-    def finish(self) -> None:
+    def finish(self, status: int) -> None:
         """The script has ended: let a request in progress be answered (pressing the button
-        may be what ended it), and say where the rover ended up, which checks still ask."""
+        may be what ended it), say when, and where the rover ended up, which checks still ask."""
         with self._busy:
+            self.channel.send("ended", t=time.time(), status=status)
             if self.rover is not None:
                 self.channel.send("rover", report=self.rover.report())
 
@@ -149,10 +153,12 @@ def main(argv: list[str]) -> int:
     harness = Harness(Channel(socket.socket(fileno=int(fd))))
     safety.on_kit(harness.kit_built)
     threading.Thread(target=harness.serve, name="kitsdk-lesson-harness", daemon=True).start()
+    status = 1  # what an exception out of run_script itself would end with
     try:
-        return run_script(script, args)
+        status = run_script(script, args)
     finally:
-        harness.finish()
+        harness.finish(status)
+    return status
 
 
 if __name__ == "__main__":

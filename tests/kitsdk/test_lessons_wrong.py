@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from lesson_programs import RIGHT, WRONG, Right, Wrong
+from lesson_programs import RIGHT, WRONG, Right, Wrong, described
 
 from kitsdk.lessons import Report, check, find, installed
 
@@ -37,11 +37,6 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
 
     with ThreadPoolExecutor(AT_ONCE) as pool:
         return dict(pool.map(run, range(len(entries))))
-
-
-def described(report: Report) -> str:
-    return "\n".join(f"step {r.number} {r.passed}: {r.saw} / {r.hint}" for r in report.results) \
-        + f"\nended by itself: {report.ended}"
 
 
 def test_the_catalogue_has_several_wrong_programs_for_every_lesson() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
-from kitsdk.lessons import find
+from kitsdk.lessons import Report, find
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,12 @@ class Right:
     lesson: str
     name: str
     program: str
+
+
+def described(report: Report) -> str:
+    """A report as a failing test shows it: each step's verdict, what it saw, its hint."""
+    return "\n".join(f"step {r.number} {r.passed}: {r.saw} / {r.hint}"
+                     for r in report.results) + f"\nended by itself: {report.ended}"
 
 
 def program(kit: str, body: str) -> str:
@@ -194,12 +200,14 @@ WRONG: tuple[Wrong, ...] = (
         """), 3, saw=("still on when your script ended",), hint=("kit.red.off()",),
           running=False),
     Wrong("blink", "only the first blink on time", program("starter", """\
+        wait = 0.3
         for i in range(5):
             kit.red.on()
-            sleep(0.3 + i * 0.2)
+            sleep(wait)
             kit.red.off()
             sleep(0.3)
-        """), 3, saw=("blink 2", "0.50 s"), hint=("every blink",), running=False),
+            wait = wait / 2
+        """), 3, saw=("blink 2", "0.15 s"), hint=("every blink",), running=False),
 
     # -- traffic lights: 1 red first, 2 the order, 3 the timings --
     Wrong("traffic-lights", "starts on green",
@@ -303,7 +311,7 @@ WRONG: tuple[Wrong, ...] = (
           saw=("... ---",), hint=("then comes S",), running=False),
     Wrong("buzzer-tunes", "one letter too many",
           program("starter", MORSE + "for beeps in [S, O, S, O]:\n    letter(beeps)\n"), 3,
-          saw=("... --- ... ---",), hint=("S O S once",), running=False),
+          saw=("... --- ... ---", "more than S O S"), hint=("S O S once",)),
     Wrong("buzzer-tunes", "SOS for ever",
           program("starter", MORSE + "while True:\n    for beeps in [S, O, S]:\n"
                                      "        letter(beeps)\n"), 3,
@@ -313,11 +321,8 @@ WRONG: tuple[Wrong, ...] = (
                                      "while True:\n    sleep(1)\n"), 3,
           saw=("still running",), hint=("let your program end",), running=True),
     Wrong("buzzer-tunes", "the buzzer left on at the end",
-          program("starter", MORSE.replace("    kit.buzzer.on()\n    sleep(seconds)\n"
-                                           "    kit.buzzer.off()\n    sleep(0.1)\n",
-                                           "    kit.buzzer.off()\n    sleep(0.1)\n"
-                                           "    kit.buzzer.on()\n    sleep(seconds)\n")
-                  + "for beeps in [S, O, S]:\n    letter(beeps)\n"), 3,
+          program("starter", MORSE + "for beeps in [S, O, S]:\n    letter(beeps)\n"
+                                     "kit.buzzer.on()\nsleep(0.5)\n"), 3,
           saw=("still on when your script ended",), hint=("kit.buzzer.off()",),
           running=False),
 
@@ -351,7 +356,7 @@ WRONG: tuple[Wrong, ...] = (
     Wrong("light-meter", "counts instead of the time",
           log().replace("writer.writerow([time(), kit.light.value])",
                         "writer.writerow([i, kit.light.value])"), 3,
-          saw=("not the time",), hint=("time()",)),
+          saw=("go from 0 to 9", "ran for only"), hint=("time()",)),
 
     # -- distance alarm: 1 print the distance, 2 sound when close, 3 quiet when gone --
     Wrong("distance-alarm", "prints no distance",
@@ -369,8 +374,8 @@ WRONG: tuple[Wrong, ...] = (
         print(kit.distance.distance)
         if kit.distance.distance < 0.2:
             kit.buzzer.on()
-        sleep(1)
-        """), 2, saw=("stopped",), hint=("while True:",), running=False),
+        sleep(0.2)
+        """), 2, saw=("ended",), hint=("while True:",), running=False),
     Wrong("distance-alarm", "no else", program("alarm.toml", """\
         print(kit.distance.distance)
         while True:
@@ -385,6 +390,15 @@ WRONG: tuple[Wrong, ...] = (
         kit.buzzer.on()
         sleep(0.3)
         """), 3, saw=("ended",), hint=("while True:",), running=False),
+    Wrong("distance-alarm", "sounds and stops once, then ends", program("alarm.toml", """\
+        print(kit.distance.distance)
+        while kit.distance.distance >= 0.2:
+            sleep(0.1)
+        kit.buzzer.on()
+        while kit.distance.distance < 0.2:
+            sleep(0.1)
+        kit.buzzer.off()
+        """), 3, saw=("ended",), hint=("while True:",), running=False),
 
     # -- rover walls: 1 drive, 2 stop before the wall, 3 drive on when the way is clear --
     Wrong("rover-walls", "backwards",
@@ -397,11 +411,11 @@ WRONG: tuple[Wrong, ...] = (
         sleep(4)
         kit.drive.stop()
         """), 2, saw=("hit the wall",), hint=("stop when it is less than 0.2",)),
-    Wrong("rover-walls", "stops too soon", edit("rover-walls", ("< 0.2", "< 0.4")), 2,
+    Wrong("rover-walls", "stops too soon", edit("rover-walls", ("< 0.2", "< 0.35")), 2,
           saw=("stopped", "cm from the wall"), hint=("less than 0.2 m",)),
     Wrong("rover-walls", "stops by the clock", program("rover", """\
         kit.drive.forward(0.5)
-        sleep(1.4)
+        sleep(1.7)
         kit.drive.stop()
         while True:
             sleep(1)
@@ -435,12 +449,12 @@ WRONG: tuple[Wrong, ...] = (
                 kit.drive.left(0.3)
             else:
                 kit.drive.forward(0.3)""")), 2,
-          saw=("lost the line",), hint=("turn right",)),
+          saw=("30° to the left",), hint=("turn right",)),
     Wrong("line-follower", "a curve driven blind", program("rover", """\
         kit.drive.forward(0.3, curve_left=0.26)
         while True:
             sleep(0.1)
-        """), 2, saw=("lost the line",), hint=("line_left",)),
+        """), 2, saw=("30° to the",), hint=("line_right",)),
     Wrong("line-follower", "gives up after a second", program("rover", loop(STEER, """\
             if left and not right:
                 kit.drive.left(0.3)
@@ -521,7 +535,7 @@ WRONG: tuple[Wrong, ...] = (
         if light < 0.3:
             kit.status_led.on()
         sleep(0.5)
-        """), 2, saw=("stopped",), hint=("while True:",), running=False),
+        """), 2, saw=("ended",), hint=("while True:",), running=False),
     Wrong("arduino-light", "the report only once", program("weather-station", """\
         print(kit.light.value, kit.temperature.temperature)
         while True:

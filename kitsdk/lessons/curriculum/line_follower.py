@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..checks import how_it_ran
 from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
@@ -9,14 +10,15 @@ from ..trial import Trial
 #: Metres: the radius of the circle of tape, how far round it the rover must go, and how far
 #: its sensors' middle may stray from the tape's middle before it has lost the line.
 RADIUS, DISTANCE, LOST = 0.4, 0.4, 0.04
+#: Degrees the check turns the rover off the line, left and then right, to see it find the
+#: line again (a rover driving a fixed curve, or steering one way only, does not); the
+#: seconds it has to find it; and how near its sensors' middle must then be to the line's
+#: (a follower keeps the line between its sensors, so up to 1.5 cm off).
+KICK, FIND, FOUND = 30.0, 1.0, 0.02
 
 
 def setup(trial: Trial) -> None:
     trial.rover(line=RADIUS)
-
-
-def _lost(trial: Trial) -> bool:
-    return bool(trial.rover_report()["max_off_line"] > LOST)
 
 
 def moves_along(trial: Trial) -> None:
@@ -31,18 +33,50 @@ def moves_along(trial: Trial) -> None:
 
 
 def follows_the_curve(trial: Trial) -> None:
-    trial.wait(lambda: _lost(trial) or trial.rover_report()["along_line"] >= DISTANCE, 6.0)
+    _follow(trial, DISTANCE / 2, "")
+    for kick, side, turn in ((KICK, "left", "right"), (-KICK, "right", "left")):
+        trial.turn_rover(kick)
+        nudged = f", after I turned it {abs(kick):.0f}° to the {side}"
+        if not trial.wait(lambda: trial.rover_report()["off_line"] <= FOUND, FIND):
+            report = trial.rover_report()
+            raise StepFailed(
+                saw=f"I turned your rover {abs(kick):.0f}° to the {side}, off the line, and "
+                    f"{FIND:g} s later it was {report['off_line'] * 100:.0f} cm away from it"
+                    + (f" ({how_it_ran(trial)})" if trial.ended else ""),
+                hint=f"find the line again: when line_{turn} sees it, the line is on the "
+                     f"{turn}, so turn {turn} (kit.drive.{turn}(0.3)); read both sensors "
+                     "each time round the loop")
+        _follow(trial, DISTANCE / 4, nudged)
+
+
+def _follow(trial: Trial, distance: float, nudged: str) -> None:
+    """Let the rover go ``distance`` further along the line; it must not lose it."""
+    start = trial.rover_report()["along_line"]
+    worst = 0.0
+
+    def lost() -> bool:
+        nonlocal worst
+        report = trial.rover_report()
+        worst = max(worst, report["off_line"])
+        return bool(worst > LOST or report["along_line"] >= start + distance)
+
+    trial.wait(lost, 6.0)
     report = trial.rover_report()
-    if _lost(trial):
+    along = max(report["along_line"], 0) * 100
+    if worst > LOST:
         raise StepFailed(
-            saw=f"your rover lost the line {max(report['along_line'], 0) * 100:.0f} cm "
-                "after the start, where it curves to the left",
+            saw=f"your rover lost the line {along:.0f} cm after the start{nudged}"
+                + ("" if nudged else ", where it curves to the left"),
             hint="when line_left sees the line, the line is on the left: turn left "
                  "(kit.drive.left(0.3)); when line_right sees it, turn right; otherwise "
                  "drive forward")
-    if report["along_line"] < DISTANCE:
+    if trial.ended:
+        raise StepFailed(saw=f"{how_it_ran(trial)}, when your rover had gone {along:.0f} cm "
+                             "along the line",
+                         hint="keep following the line in a while True: loop")
+    if report["along_line"] < start + distance:
         raise StepFailed(saw=f"your rover stayed on the line but went only "
-                             f"{report['along_line'] * 100:.0f} cm in 6 s",
+                             f"{(report['along_line'] - start) * 100:.0f} cm in 6 s{nudged}",
                          hint="keep it moving: drive forward when neither sensor sees the line")
 
 
@@ -100,7 +134,8 @@ Drive slowly forward with `kit.drive.forward(0.3)`, in a `while True:` loop.""",
         Step("Follow the curve", """\
 Inside the loop, read both sensors. If only the left one sees the line, turn left with
 `kit.drive.left(0.3)`; if only the right one does, `kit.drive.right(0.3)`; otherwise drive
-forward. Check often: `sleep(0.01)`.""", check=follows_the_curve),
+forward. Check often: `sleep(0.01)`. The check nudges your rover off the line, once to the
+left and once to the right: it must find the line again by itself.""", check=follows_the_curve),
     ),
     starter=STARTER,
     solution=SOLUTION,
