@@ -282,6 +282,30 @@ def test_a_script_that_loops_forever_is_stopped(tmp_path: Path) -> None:
     assert trial.exit_code == 128 + signal.SIGTERM  # the safety net's exit
 
 
+def test_a_report_tells_a_script_that_ended_from_one_still_running(tmp_path: Path) -> None:
+    ended = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "kit.amber.on()\n"))
+    assert ended.complete and ended.ended and ended.exit_code == 0
+    assert ended.ended_at is not None and 0 <= ended.ended_at < 2
+    running = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "kit.amber.on()\n"
+                                       "from time import sleep\nwhile True:\n    sleep(1)\n",
+                                       "forever.py"))
+    assert running.complete and not running.ended
+    assert (running.ended_at, running.exit_code) == (None, None)
+
+
+def test_the_pins_history_stops_where_the_script_ended(tmp_path: Path) -> None:
+    # The safety net switches the LED off as the process closes: not the script's doing.
+    with Trial(TWO_LIGHTS, script(tmp_path, RED_ONLY), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: trial.ended, 5)
+        pin = trial.profile.devices["red"].pins["pin"].name
+        assert trial.journal.levels(pin)[-1][1] == 0.0
+        assert trial.level("red") == 1.0
+        [lit] = pulses(trial, "red")
+        assert not lit.over and trial.ended_at is not None
+        assert lit.end == pytest.approx(trial.ended_at)
+
+
 def test_a_script_that_will_not_stop_is_killed_with_its_outputs_safe(tmp_path: Path) -> None:
     code = RED_ONLY + textwrap.dedent("""\
         while True:

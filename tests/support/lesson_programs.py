@@ -449,12 +449,13 @@ WRONG: tuple[Wrong, ...] = (
                 kit.drive.left(0.3)
             else:
                 kit.drive.forward(0.3)""")), 2,
-          saw=("30° to the left",), hint=("turn right",)),
+          saw=("to the left, so the line was under line_right", "did not turn right"),
+          hint=("turn right (kit.drive.right(0.3))",)),
     Wrong("line-follower", "a curve driven blind", program("rover", """\
         kit.drive.forward(0.3, curve_left=0.26)
         while True:
             sleep(0.1)
-        """), 2, saw=("30° to the",), hint=("line_right",)),
+        """), 2, saw=("did not turn right",), hint=("read both sensors",)),
     Wrong("line-follower", "gives up after a second", program("rover", loop(STEER, """\
             if left and not right:
                 kit.drive.left(0.3)
@@ -594,6 +595,24 @@ RIGHT: tuple[Right, ...] = (
             kit.buzzer.value = kit.distance.distance * 100 < 20
             sleep(0.1)
         """)),
+    Right("light-meter", "seconds since the start", log().replace(
+        "writer.writerow([time(), kit.light.value])",
+        "writer.writerow([round(time() - begun, 2), kit.light.value])").replace(
+        "print(kit.light.value)", "begun = time()\nprint(kit.light.value)")),
+    Right("line-follower", "steers while driving on", program("rover", loop(STEER, """\
+        if left and not right:
+            kit.drive.forward(0.3, curve_left=0.8)
+        elif right and not left:
+            kit.drive.forward(0.3, curve_right=0.8)
+        else:
+            kit.drive.forward(0.3)"""))),
+    Right("arduino-light", "a report in words", program("weather-station", loop(NIGHT.replace(
+        "print(light, kit.temperature.temperature)",
+        'print(f"It is {{kit.temperature.temperature}} °C and the light is {{light:.2f}}")'), """\
+        if light < 0.3:
+            kit.status_led.on()
+        else:
+            kit.status_led.off()"""))),
     Right("rover-walls", "stops, then waits for a clear way", edit("rover-walls", (
         "sleep(0.05)", "sleep(0.02)"))),
     Right("colour-rover", "reads the colour's name once a round", program("rover", """\
