@@ -10,7 +10,7 @@ pair on FD (JSON lines, ``kitsdk.agent.ipc.Channel``). Here, in the script's own
   ``while True``: set a simulated input, press a button, show the camera a colour, put the
   kit's drive base on a simulated floor and say where the rover is. Each request has an
   ``id``, answered by a ``reply`` carrying the time it took effect (``t``, ``time.time()``)
-  and a ``value``, or an ``error``.
+  and a ``value``, or an ``error``; once the script's code has ended, ``ended`` instead.
 
 When the script's own code has ended (its last line, ``sys.exit()``, an error, or the
 checker's stop), before the safety net switches the kit off, the harness says so (``ended``,
@@ -52,6 +52,7 @@ class Harness:
         self.rover: SimRover | None = None
         self._go = threading.Event()
         self._busy = threading.Lock()
+        self._finished = False  # the script's code has ended: the kit is being switched off
         self._ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "go": lambda _: self._go.set(),
             "set": lambda m: self._kit().sim.set(m["name"], m["value"]),
@@ -89,6 +90,7 @@ class Harness:
         """The script has ended: let a request in progress be answered (pressing the button
         may be what ended it), say when, and where the rover ended up, which checks still ask."""
         with self._busy:
+            self._finished = True
             self.channel.send("ended", t=time.time(), status=status)
             if self.rover is not None:
                 self.channel.send("rover", report=self.rover.report())
@@ -96,6 +98,9 @@ class Harness:
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
         op = self._ops.get(message["type"])
         reply: dict[str, Any] = {"id": message.get("id")}
+        if self._finished:  # too late to set a scene or ask the rover: say so, not an error
+            reply["ended"] = True
+            return reply
         try:
             if op is None:
                 raise KitError(f"the lesson harness has no request {message['type']!r}")

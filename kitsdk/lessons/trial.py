@@ -214,8 +214,8 @@ class Trial:
             try:
                 value: dict[str, Any] = self._request("rover_report")["value"]
                 return value
-            except StepFailed:  # it ended while we asked
-                if not self.ended:
+            except StepFailed:  # it ended while we asked: the harness sent its last report
+                if self._code_ended is None and not self.ended:
                     raise
         if self._rover is None:
             raise BadLesson(f"lesson '{self.lesson.id}' asked where the rover is, but it has "
@@ -314,17 +314,24 @@ class Trial:
         if not sent or not self._wait_for(lambda: number in self._replies, REPLY_WAIT):
             if not self.ended:
                 raise TimeoutError(f"the lesson harness did not answer '{op}' in {REPLY_WAIT} s")
-            raise StepFailed(
-                saw=f"your script had already ended, {self.ended_at or 0:.1f} s after it "
-                    "started, when the check wanted to try it out",
-                hint="keep your script running while the check tries it out, e.g. with a "
-                     "loop: while True:")
+            raise self._too_late()
         with self._changed:
             reply = self._replies.pop(number)
+        if reply.get("ended"):  # its code had ended: the kit is being switched off
+            raise self._too_late()
         if "error" in reply:
             raise BadLesson(f"lesson '{self.lesson.id}': the check's '{op}' failed: "
                             f"{reply['error']}")
         return reply
+
+    def _too_late(self) -> StepFailed:
+        """A request came after the script's code had ended: the student's to fix."""
+        ended = self._code_ended or self._ended_at or self.t0
+        return StepFailed(
+            saw=f"your script had already ended, {ended - self.t0:.1f} s after it started, "
+                "when the check wanted to try it out",
+            hint="keep your script running while the check tries it out, e.g. with a "
+                 "loop: while True:")
 
     def _spec(self, device: str) -> DeviceSpec:
         try:

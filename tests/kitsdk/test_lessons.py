@@ -293,6 +293,24 @@ def test_a_report_tells_a_script_that_ended_from_one_still_running(tmp_path: Pat
     assert (running.ended_at, running.exit_code) == (None, None)
 
 
+def test_a_request_after_the_script_ended_is_the_students_to_fix_not_a_bug(
+        tmp_path: Path) -> None:
+    code = """\
+        import atexit, time
+        from kitsdk import Kit
+
+        atexit.register(time.sleep, 2)  # runs last: the process lingers, its kit switched off
+        kit = Kit("rover")
+        atexit.register(print, "bye")  # runs first, after the script's last line
+    """
+    with Trial(find("colour-rover"), script(tmp_path, code), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: ("bye" in [line for _, line in trial.printed()]), 5)
+        with pytest.raises(StepFailed, match=r"your script had already ended, 0\.\d s after"):
+            trial.show("red")
+        assert not trial.ended
+
+
 def test_the_pins_history_stops_where_the_script_ended(tmp_path: Path) -> None:
     # The safety net switches the LED off as the process closes: not the script's doing.
     with Trial(TWO_LIGHTS, script(tmp_path, RED_ONLY), tmp_path) as trial:

@@ -8,7 +8,6 @@ The checks wait on the scripts' own timing, so the programs run several at a tim
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 from lesson_programs import RIGHT, WRONG, Right, Wrong, described
@@ -31,7 +30,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
 
     def run(index: int) -> tuple[str, Report]:
         entry = entries[index]
-        path = Path(folder / f"program{index}.py")
+        path = folder / f"program{index}.py"
         path.write_text(entry.program, encoding="utf-8")
         return _key(entry), check(find(entry.lesson), path)
 

@@ -81,30 +81,6 @@ for i in range({times}):
     sleep(0.3)
 """
 
-TRAFFIC = """\
-kit.red.on()
-sleep({red})
-kit.amber.on()
-sleep({red_amber})
-kit.red.off()
-kit.amber.off()
-kit.green.on()
-sleep({green})
-kit.green.off()
-kit.amber.on()
-sleep({amber})
-kit.amber.off()
-kit.red.on()
-sleep(0.5)
-"""
-
-
-def traffic(red: float = 1, red_amber: float = 0.5, green: float = 1,
-            amber: float = 0.5) -> str:
-    return program("starter", TRAFFIC.format(red=red, red_amber=red_amber, green=green,
-                                             amber=amber))
-
-
 MORSE = """\
 def beep(seconds):
     kit.buzzer.on()
@@ -134,19 +110,9 @@ with open("light.csv", "w", newline="") as file:
 """
 
 
-def log(readings: object = 10, every: float = 0.2) -> str:
+def log(readings: int = 10, every: float = 0.2) -> str:
     return "import csv\n" + program("starter", LOG.format(readings=readings, every=every))
 
-
-ALARM = """\
-print(kit.distance.distance)
-while True:
-    if kit.distance.distance < {near}:
-        kit.buzzer.on()
-    else:
-        kit.buzzer.off()
-    sleep(0.1)
-"""
 
 STEER = """\
 while True:
@@ -207,30 +173,21 @@ WRONG: tuple[Wrong, ...] = (
             kit.red.off()
             sleep(0.3)
             wait = wait / 2
-        """), 3, saw=("blink 2", "0.15 s"), hint=("every blink",), running=False),
+        """), 3, saw=("blink 2 was on for 0.1",), hint=("every blink",), running=False),
 
     # -- traffic lights: 1 red first, 2 the order, 3 the timings --
     Wrong("traffic-lights", "starts on green",
           program("starter", "kit.green.on()\nsleep(1)\nkit.green.off()\nkit.red.on()\n"
                              "sleep(1)\n"), 1, saw=("first light was green",),
           hint=("kit.red.on()",)),
-    Wrong("traffic-lights", "no red and amber", program("starter", """\
-        kit.red.on()
-        sleep(1)
-        kit.red.off()
-        kit.green.on()
-        sleep(1)
-        kit.green.off()
-        kit.amber.on()
-        sleep(0.5)
-        kit.amber.off()
-        kit.red.on()
-        """), 2, saw=("red 1.00 s → green",),
+    Wrong("traffic-lights", "no red and amber", edit("traffic-lights", (
+        "kit.amber.on()\nsleep(0.5)\nkit.red.off()\nkit.amber.off()\n", "kit.red.off()\n")),
+          2, saw=("the lights went red 1.", "→ green"),
           hint=("after red comes red and amber: kit.amber.on()",)),
     Wrong("traffic-lights", "amber alone after red",
           edit("traffic-lights", ("kit.red.on()\nsleep(1)\nkit.amber.on()",
                                   "kit.red.on()\nsleep(1)\nkit.red.off()\nkit.amber.on()")),
-          2, saw=("red 1.00 s → amber",), hint=("red and amber",)),
+          2, saw=("the lights went red 1.", "→ amber"), hint=("red and amber",)),
     Wrong("traffic-lights", "the wrong light for amber",
           edit("traffic-lights", ("kit.red.on()\nsleep(1)\nkit.amber.on()",
                                   "kit.red.on()\nsleep(1)\nkit.green.on()")),
@@ -241,13 +198,18 @@ WRONG: tuple[Wrong, ...] = (
           2, saw=("yellow", "line 9"), hint=("fix that error first",), running=False),
     Wrong("traffic-lights", "forgets red at the end",
           edit("traffic-lights", ("kit.amber.off()\nkit.red.on()", "kit.amber.off()")), 2,
-          saw=("amber 0.50 s → all off",), hint=("after amber comes red",)),
-    Wrong("traffic-lights", "green too long", traffic(green=2), 3,
-          saw=("green stayed on for 2.00 s",), hint=("sleep(1)",)),
-    Wrong("traffic-lights", "every light for a second", traffic(red_amber=1, amber=1), 3,
-          saw=("red and amber stayed on for 1.00 s",), hint=("sleep(0.5)",)),
-    Wrong("traffic-lights", "the last amber too short", traffic(amber=0.2), 3,
-          saw=("amber stayed on for 0.20 s",), hint=("sleep(0.5)",)),
+          saw=("→ amber 0.", "→ all off"), hint=("after amber comes red",)),
+    Wrong("traffic-lights", "green too long",
+          edit("traffic-lights", ("kit.green.on()\nsleep(1)", "kit.green.on()\nsleep(2)")), 3,
+          saw=("green stayed on for 2.",), hint=("sleep(1)",)),
+    Wrong("traffic-lights", "every light for a second",
+          edit("traffic-lights", ("sleep(0.5)\nkit.red.off()", "sleep(1)\nkit.red.off()"),
+               ("sleep(0.5)\nkit.amber.off()", "sleep(1)\nkit.amber.off()")), 3,
+          saw=("red and amber stayed on for 1.",), hint=("sleep(0.5)",)),
+    Wrong("traffic-lights", "the last amber too short",
+          edit("traffic-lights", ("sleep(0.5)\nkit.amber.off()", "sleep(0.2)\nkit.amber.off()")),
+          3,
+          saw=("amber stayed on for 0.2",), hint=("sleep(0.5)",)),
 
     # -- reaction game: 1 the light after a wait, 2 the button, 3 the time it took --
     Wrong("reaction-game", "no surprise wait",
@@ -288,7 +250,7 @@ WRONG: tuple[Wrong, ...] = (
           saw=("buzzer stayed quiet", "red LED"), hint=("kit.buzzer.on()",)),
     Wrong("buzzer-tunes", "a long first beep",
           program("starter", MORSE + "for beeps in [O, O, O]:\n    letter(beeps)\n"), 1,
-          saw=("lasted 0.30 s",), hint=("sleep(0.1)",)),
+          saw=("the first beep lasted 0.3",), hint=("sleep(0.1)",)),
     Wrong("buzzer-tunes", "no quiet between beeps",
           edit("buzzer-tunes", ("    kit.buzzer.off()\n    sleep(0.1)\n",
                                 "    kit.buzzer.off()\n")), 2,
@@ -360,15 +322,16 @@ WRONG: tuple[Wrong, ...] = (
 
     # -- distance alarm: 1 print the distance, 2 sound when close, 3 quiet when gone --
     Wrong("distance-alarm", "prints no distance",
-          program("alarm.toml", 'print("Hello")\n' + ALARM.format(near=0.2).split("\n", 1)[1]),
+          edit("distance-alarm", ('print("Distance:", kit.distance.distance, "m")',
+                                  'print("Hello")')),
           1, saw=("printed no distance",), hint=("print(kit.distance.distance)",)),
     Wrong("distance-alarm", "the alarm the wrong way round",
-          program("alarm.toml", ALARM.format(near=0.2).replace("< 0.2", "> 0.2")), 2,
+          edit("distance-alarm", ("< 0.2", "> 0.2")), 2,
           saw=("sounded while",), hint=("if kit.distance.distance < 0.2:",)),
-    Wrong("distance-alarm", "the alarm too far out", program("alarm.toml", ALARM.format(near=0.5)),
+    Wrong("distance-alarm", "the alarm too far out", edit("distance-alarm", ("< 0.2", "< 0.5")),
           2, saw=("30 cm",), hint=("< 0.2",)),
     Wrong("distance-alarm", "the alarm too close in",
-          program("alarm.toml", ALARM.format(near=0.05)), 2,
+          edit("distance-alarm", ("< 0.2", "< 0.05")), 2,
           saw=("stayed quiet",), hint=("< 0.2",)),
     Wrong("distance-alarm", "looks once", program("alarm.toml", """\
         print(kit.distance.distance)
@@ -456,15 +419,10 @@ WRONG: tuple[Wrong, ...] = (
         while True:
             sleep(0.1)
         """), 2, saw=("did not turn right",), hint=("read both sensors",)),
-    Wrong("line-follower", "gives up after a second", program("rover", loop(STEER, """\
-            if left and not right:
-                kit.drive.left(0.3)
-            elif right and not left:
-                kit.drive.right(0.3)
-            else:
-                kit.drive.forward(0.3)
-            if time() - begun > 1:
-                break""")).replace("while True:", "begun = time()\nwhile True:"), 2,
+    Wrong("line-follower", "gives up after a second", edit(
+        "line-follower", ("import sleep", "import sleep, time"),
+        ("while True:", "begun = time()\nwhile True:"),
+        ("    sleep(0.01)", "    sleep(0.01)\n    if time() - begun > 1:\n        break")), 2,
           saw=("ended",), hint=("while True:",), running=False),
 
     # -- colour rover: 1 name the colour, 2 stop at red and go at green --
@@ -568,9 +526,15 @@ RIGHT: tuple[Right, ...] = (
             sleep(0.3)
             count = count + 1
         """)),
-    Right("traffic-lights", "cycles for ever", program("starter", "while True:\n" + textwrap.indent(
-        TRAFFIC.format(red=1, red_amber=0.5, green=1, amber=0.5)
-        .replace("kit.red.on()\nsleep(0.5)\n", ""), "    "))),
+    Right("traffic-lights", "a table of lights, for ever", program("starter", """\
+        CYCLE = [({"red"}, 1), ({"red", "amber"}, 0.5), ({"green"}, 1), ({"amber"}, 0.5)]
+        lights = {"red": kit.red, "amber": kit.amber, "green": kit.green}
+        while True:
+            for lit, wait in CYCLE:
+                for name, light in lights.items():
+                    light.value = name in lit
+                sleep(wait)
+        """)),
     Right("reaction-game", "plays again and again", program("starter", """\
         while True:
             sleep(uniform(1, 2))
