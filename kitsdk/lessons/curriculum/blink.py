@@ -11,7 +11,7 @@ ON, OFF, TIMES = 0.3, 0.3, 5
 TOLERANCE = 0.1
 OTHERS = ("amber", "green", "buzzer")
 #: Seconds after the start by which a right script has blinked and ended, with room to spare.
-END_BY = TIMES * (ON + OFF) + 2.0
+END_BY = TIMES * (ON + OFF) + 2.5
 
 
 def red_lit(trial: Trial) -> None:

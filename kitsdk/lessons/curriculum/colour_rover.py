@@ -7,8 +7,9 @@ from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
 
-#: Seconds the rover may take to obey a new card.
-OBEY = 1.5
+#: Seconds the rover may take to obey a new card, and how long it must wait at the first
+#: red one.
+OBEY, WAIT = 1.5, 1.0
 #: The card the camera sees first: not red or green, so a script that prints a colour's
 #: name without looking cannot pass by luck.
 FIRST = "yellow"
@@ -53,8 +54,7 @@ def obeys_the_cards(trial: Trial) -> None:
 
 def _obeys(trial: Trial) -> None:
     trial.show("red")
-    trial.run_for(0.5)
-    if not _stopped(trial):
+    if trial.wait(lambda: not _stopped(trial), WAIT):
         raise StepFailed(saw="your rover drove while the camera saw a red card",
                          hint='stop at red: if colour == "red": kit.drive.stop()')
     trial.show("green")

@@ -13,8 +13,9 @@ from ..trial import Trial
 #: Metres: nothing near (the sensor's range), the alarm distance, and where the check puts
 #: something not quite close and something close.
 FAR, ALARM, MIDDLE, CLOSE = 1.0, 0.2, 0.3, 0.1
-#: Seconds the alarm may take to start or stop.
-QUICK = 0.5
+#: Seconds the alarm may take to start or stop; and how long it must stay quiet when nothing
+#: is close (longer: a buzzer that sounds a little late is still a wrong alarm).
+QUICK, QUIET = 0.5, 1.0
 
 PROFILE = """\
 # A distance alarm: a buzzer and an HC-SR04 ultrasonic distance sensor.
@@ -57,7 +58,7 @@ def _sounding_since(trial: Trial, since: float) -> float | None:
 def sounds_when_close(trial: Trial) -> None:
     for distance in (FAR, MIDDLE):  # setup put it FAR
         since = trial.now() if distance == FAR else trial.set("distance", distance)
-        trial.run_for(QUICK)
+        trial.run_for(QUICK if distance == FAR else QUIET)
         if _sounding_since(trial, since) is not None:
             raise StepFailed(saw=f"the buzzer sounded while the nearest thing was "
                                  f"{distance * 100:.0f} cm away",
