@@ -46,13 +46,12 @@ def red_blinks(trial: Trial) -> None:
 def five_then_stop(trial: Trial) -> None:
     ended = ends(trial, END_BY)
     blinks = pulses(trial, "red")
-    if len(blinks) > TIMES or not ended:
-        how = f"{how_it_ran(trial)}, and " if not ended else ""
-        raise StepFailed(saw=f"{how}the red LED blinked {len(blinks)} times",
-                         hint=f"the step asks for exactly {TIMES}: for i in range({TIMES}): "
-                              "(not while True:), and let your program end after the last "
-                              "blink")
-    if len(blinks) < TIMES:
+    if not ended:
+        raise StepFailed(saw=f"{how_it_ran(trial)}, and the red LED had blinked {len(blinks)} "
+                             "times",
+                         hint=f"blink it {TIMES} times with for i in range({TIMES}): (not "
+                              "while True:), and let your program end after the last blink")
+    if len(blinks) != TIMES:
         raise StepFailed(saw=f"the red LED blinked {len(blinks)} times",
                          hint=f"the step asks for exactly {TIMES}: for i in range({TIMES}):")
     if not blinks[-1].over:

@@ -93,7 +93,7 @@ def sos(trial: Trial) -> None:
                          hint="play S O S once, then let your program end: a for loop over "
                               "[S, O, S], not while True:")
     if not ended:
-        raise StepFailed(saw=f"{how_it_ran(trial)}, after S O S",
+        raise StepFailed(saw=f"I heard S O S, and then {how_it_ran(trial)}",
                          hint="play S O S once, then let your program end")
 
 
