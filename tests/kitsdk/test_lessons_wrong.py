@@ -47,6 +47,8 @@ def test_the_catalogue_has_several_wrong_programs_for_every_lesson() -> None:
         for entry in wrong:
             assert 1 <= entry.step <= len(lesson.steps), _key(entry)
             assert entry.saw or entry.hint, f"{_key(entry)}: say what the check must say"
+            assert entry.program != lesson.solution, f"{_key(entry)} is the solution"
+            compile(entry.program, _key(entry), "exec")
 
 
 @pytest.mark.parametrize("wrong", WRONG, ids=_key)
