@@ -9,17 +9,15 @@ easily as the Pi's own pins::
         board.pin("D13", PinMode.OUTPUT).write(True)
         print(board.analog("A0").read())
 
-The layers, bottom up: `firmware_bridge.protocol` (Firmata without I/O), `Board` (one reader
+The layers, bottom up: `firmware_bridge.protocol` (Firmata without I/O), the board models
+StandardFirmata runs on (`UNO`, `PICO`, ... in `BOARDS`), `Board` (one reader
 thread over a pyserial URL, reconnecting by itself) and `firmware_bridge.emulator` (a board in
 software, for tests and simulation). Importing this package does not import pyserial.
 """
 
+from .boards import BOARDS, MEGA, NANO, PICO, UNO, BoardSpec
 from .client import Board
 from .emulator import (
-    MEGA,
-    NANO,
-    UNO,
-    BoardSpec,
     Emulator,
     RegisterDevice,
     serve_pty,
@@ -45,8 +43,10 @@ from .protocol import PinMode
 from .state import BoardStats, ConnectionState, StateChange
 
 __all__ = [
+    "BOARDS",
     "MEGA",
     "NANO",
+    "PICO",
     "UNO",
     "Board",
     "BoardClosed",

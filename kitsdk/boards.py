@@ -14,7 +14,7 @@ or a Pico plugged in by USB). Any GPIO part may sit on its pins instead of the P
 
 The loader checks those names against the board's model here, before anything is plugged in,
 so ``kit check`` catches a pin the board does not have on any laptop. The models are
-StandardFirmata's own descriptions of each board (`firmware_bridge.emulator.BOARDS`, which the
+StandardFirmata's own descriptions of each board (`firmware_bridge.BOARDS`, which the
 simulation also runs), imported only when a profile has a board. A board driver says it is
 one with a ``pin_space(name, options)`` class method; a part fits on a board if it is a
 gpiozero device with pins, because it is then built on the board's gpiozero pin factory.
@@ -50,7 +50,7 @@ SpaceOf = Callable[[Mapping[str, Any]], PinSpace]
 @functools.cache
 def model_layout(model: str) -> BoardLayout:
     """The pins of a board model and what each can do, as StandardFirmata reports them."""
-    from firmware_bridge.emulator import BOARDS
+    from firmware_bridge import BOARDS
 
     return BOARDS[model].layout()
 

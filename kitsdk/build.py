@@ -45,7 +45,7 @@ def build_devices(profile: Profile, registry: Registry, env: BuildEnv) -> dict[s
                 raise DeviceFailed(
                     f"device '{spec.name}' ({spec.driver}) could not start: "
                     f"{type(exc).__name__}: {exc}",
-                    hint=f"check the wiring of '{spec.name}' with 'kit check'",
+                    hint=f"check the wiring of '{spec.name}': 'kit info' prints the kit's pins",
                 ) from exc
     except BaseException:
         for device in reversed(list(env.devices.values())):

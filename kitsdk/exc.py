@@ -18,6 +18,10 @@ keeps working, and each message names the thing that was wrong and what to try::
     ├── NotSimulated (RuntimeError)        kit.sim used on real hardware
     └── BadMessage (ValueError)            an MQTT payload that breaks the schema
 
+A ``hint`` is written for Python code, where most errors are read. Where the advice differs
+for someone typing a ``kit`` command (``--profile starter`` rather than ``Kit('starter')``),
+``shell_hint`` says it in shell words, and the command prints ``explain(shell=True)``.
+
 Warnings: ``KitWarning`` (root), ``DriverWarning`` (a broken plug-in was skipped).
 """
 
@@ -25,19 +29,24 @@ from __future__ import annotations
 
 
 class KitError(Exception):
-    """Root of every kitsdk error. ``hint`` says what to try, in a student's words."""
+    """Root of every kitsdk error. ``hint`` says what to try, in a student's words;
+    ``shell_hint``, if the advice differs in a shell, says it for a ``kit`` command."""
 
     hint: str = ""
+    shell_hint: str = ""
 
-    def __init__(self, message: str, *, hint: str = "") -> None:
+    def __init__(self, message: str, *, hint: str = "", shell_hint: str = "") -> None:
         super().__init__(message)
         if hint:
             self.hint = hint
+        if shell_hint:
+            self.shell_hint = shell_hint
 
-    def explain(self) -> str:
-        """The message and the hint, as the ``kit`` command prints them."""
+    def explain(self, *, shell: bool = False) -> str:
+        """The message and the hint; ``shell`` for someone who typed a ``kit`` command."""
         text = str(self)
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
+        hint = (shell and self.shell_hint) or self.hint
+        return f"{text}\n  hint: {hint}" if hint else text
 
 
 class BadProfile(KitError, ValueError):

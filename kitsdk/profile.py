@@ -136,6 +136,8 @@ def _find(profile: str | os.PathLike[str] | None) -> tuple[str, str]:
             "no kit profile was given and none was found in $KITSDK_PROFILE, "
             + " or ".join(str(p) for p in SEARCH_PATH),
             hint="try Kit('starter'), or set KITSDK_PROFILE to a profile name or file",
+            shell_hint="give one with --profile (e.g. --profile starter), or put the kit's "
+                       "profile in /etc/kitsdk/kit.toml",
         )
     text = os.fspath(profile)
     if text in builtin_profiles():
@@ -179,9 +181,10 @@ def _no_unknown_keys(table: Mapping[str, Any], known: set[str], *, source: str, 
     for key in table:
         if key not in known:
             close = difflib.get_close_matches(key, sorted(known), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "known: " + ", ".join(sorted(known))
-            raise BadProfile(f"unknown {what} '{key}'{owner}: {hint}", source=source,
-                             device=device, key=prefix + key, hint=hint)
+            raise BadProfile(f"unknown {what} '{key}'{owner}"
+                             + (f": did you mean '{close[0]}'?" if close else ""),
+                             source=source, device=device, key=prefix + key,
+                             hint=f"known {what}s: " + ", ".join(sorted(known)))
 
 
 def _device(name: str, table: Any, source: str, registry: Registry,
@@ -305,5 +308,5 @@ def _conflict(pin: WiredPin, this: tuple[str, str], other: tuple[str, str], sour
         f"{pin.describe()} is used twice: by device '{other[0]}' "
         f"({other[1]}) and by device '{this[0]}' ({this[1]})",
         source=source, device=this[0], key=this[1],
-        hint="move one of them to a free pin; 'kit check' prints the wiring table",
+        hint="move one of them to a free pin; 'kit check FILE' prints the wiring table",
     )

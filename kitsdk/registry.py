@@ -59,10 +59,10 @@ class Registry:
             return self._loaded[name]
         if name not in self._entries:
             close = difflib.get_close_matches(name, self.names(), n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "run 'kit drivers' for the list"
             raise UnknownDriver(
-                f"unknown driver '{name}'" + (f": {hint}" if close else ""),
-                source=source, device=device, key="driver", hint=hint,
+                f"unknown driver '{name}'" + (f": did you mean '{close[0]}'?" if close else ""),
+                source=source, device=device, key="driver",
+                hint="run 'kit drivers' for the list",
             )
         # The warning names the plug-in; the error also says which device asked for it.
         asker = ": ".join(part for part in (source, device and f"device '{device}'") if part)

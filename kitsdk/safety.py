@@ -3,6 +3,12 @@
 It runs at normal exit, after an uncaught exception, on Ctrl+C and on SIGTERM (gpiozero's
 own exit hook does not run on SIGTERM, and a motor must never run on after its script).
 SIGKILL cannot be caught by anyone: that is what the kit agent is for.
+
+The net holds every open kit until it is closed. A kit that only the garbage collector
+ends would close its devices in whatever order and on whatever thread dropped the last
+reference (``kit run`` drops the script's globals before the exit hook runs; a buzzer's
+beep thread that ends then closes its own buzzer, and cannot join itself): held here, every
+kit ends in ``shutdown``, motors first, on the main thread.
 """
 
 from __future__ import annotations
@@ -10,17 +16,22 @@ from __future__ import annotations
 import atexit
 import signal
 import threading
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from .exc import DeviceClosed
 
 if TYPE_CHECKING:
     from .kit import Kit
 
 # Process-wide by nature, like gpiozero's own exit hook: one exit, every open kit.
-_kits: weakref.WeakSet[Kit] = weakref.WeakSet()
+# A dict keeps the kits in the order they were built (and is an ordered set of them).
+_kits: dict[Kit, None] = {}
 _hooks: list[Callable[[Kit], None]] = []
 _installed = False
+# One stop at a time: the agent's orders thread, the SIGTERM handler and the exit hook may
+# all stop the same kit at once. Reentrant, for a SIGTERM that lands during the exit hook.
+_lock = threading.RLock()
 
 
 def on_kit(hook: Callable[[Kit], None]) -> None:
@@ -40,7 +51,7 @@ def kits() -> list[Kit]:
 def protect(kit: Kit) -> None:
     """Put ``kit`` under the safety net (``Kit`` does this for itself)."""
     global _installed
-    _kits.add(kit)
+    _kits[kit] = None
     for hook in _hooks:
         hook(kit)
     if _installed:
@@ -54,23 +65,36 @@ def protect(kit: Kit) -> None:
 
 
 def release(kit: Kit) -> None:
-    _kits.discard(kit)
+    """Take a closed ``kit`` out of the net (``Kit.close`` does this)."""
+    _kits.pop(kit, None)
 
 
 def stop_all() -> None:
     """Stop every kit's motors, then every other output (``kit.stop()`` for all kits)."""
-    kits = list(_kits)
-    for kit in kits:
-        kit.stop_motors()
-    for kit in kits:
-        kit.stop()
+    with _lock:
+        kits = list(_kits)
+        for kit in kits:
+            _stop(kit.stop_motors, kit)
+        for kit in kits:
+            _stop(kit.stop, kit)
 
 
 def shutdown() -> None:
     """Stop everything, then close every kit (outputs stay driven at their safe level)."""
-    stop_all()
-    for kit in list(_kits):
-        kit.close()
+    with _lock:
+        stop_all()
+        for kit in list(_kits):
+            kit.close()
+
+
+def _stop(stop: Callable[[], None], kit: Kit) -> None:
+    try:
+        stop()
+    except DeviceClosed:
+        # The script closed this kit while we stopped it; closing leaves every output at its
+        # safe level, so there is nothing left to stop. Any other kit's error is news.
+        if not kit.closed:
+            raise
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

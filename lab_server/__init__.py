@@ -24,6 +24,7 @@ from .exc import (
     StoreUnavailable,
     UserExists,
 )
+from .services import LabServices, start_services
 
 __all__ = [
     "BadValue",
@@ -32,10 +33,12 @@ __all__ = [
     "KitExists",
     "LabConfig",
     "LabError",
+    "LabServices",
     "NotConnected",
     "NotFound",
     "StoreError",
     "StoreUnavailable",
     "UserExists",
     "create_app",
+    "start_services",
 ]

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response
 
+from .config import from_environment
+
 if TYPE_CHECKING:
     from .services import LabServices
 
@@ -43,12 +45,19 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,
     "PERMANENT_SESSION_LIFETIME": timedelta(hours=12),
     "MAX_CONTENT_LENGTH": 64 * 1024,
-    # Login rate limit: this many failed logins per window (seconds), per address and per name.
+    # Login rate limit, failed logins per window (seconds): for one name from one address,
+    # from one address, and on the whole server (see lab_server/web/auth.py).
     "LOGIN_FAILURES": 5,
+    "LOGIN_ADDRESS_FAILURES": 20,
+    "LOGIN_GLOBAL_FAILURES": 200,
     "LOGIN_WINDOW": 300.0,
     # Live streams (SSE): at most this many at once, so streams can never take the request
-    # threads that pages and commands need (see lab_server/web/live.py).
-    "LIVE_MAX_STREAMS": 200,
+    # threads that pages and commands need (see lab_server/web/live.py). Each holds a web
+    # server thread, so this sizes the server (lab_server/web/server.py). 0: one per kit of
+    # the lab's class_size (a browser per team, the teacher's screens), at least MIN_STREAMS.
+    "LIVE_MAX_STREAMS": 0,
+    # Web server threads for everything but streams: pages, the API, commands, exports.
+    "WEB_REQUEST_THREADS": 8,
     "LIVE_HEARTBEAT": 15.0,
     "LIVE_POLL": 1.0,
     "LIVE_MIN_INTERVAL": 0.0,
@@ -58,6 +67,9 @@ DEFAULTS: dict[str, Any] = {
     # The lab's config file for services started by the factory itself.
     "LAB_CONFIG": None,
 }
+
+MIN_STREAMS = 8
+"""The fewest live streams a lab serves at once, however small its class."""
 
 _BOOLEAN_KEYS = {"SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "TESTING"}
 
@@ -95,6 +107,9 @@ def create_app(config: Mapping[str, Any] | None = None,
     _from_environment(app)
     if config:
         app.config.from_mapping(config)
+    if not app.config["LIVE_MAX_STREAMS"]:
+        class_size = getattr(services.config, "class_size", 0)
+        app.config["LIVE_MAX_STREAMS"] = max(MIN_STREAMS, int(class_size))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = secret_key(Path(services.config.data_dir))
 
@@ -130,20 +145,11 @@ def secret_key(data_dir: Path) -> str:
 
 
 def _from_environment(app: Flask) -> None:
-    """``KITLAB_LIVE_MAX_STREAMS=300`` sets ``LIVE_MAX_STREAMS``; types follow the defaults."""
-    for key in [*DEFAULTS, "SECRET_KEY"]:
-        raw = os.environ.get("KITLAB_" + key)
-        if raw is None or key == "LAB_CONFIG":
-            continue
-        default = app.config.get(key)
-        value: Any = raw
-        if key in _BOOLEAN_KEYS or isinstance(default, bool):
-            value = raw.strip().lower() in ("1", "true", "yes", "on")
-        elif isinstance(default, int):
-            value = int(raw)
-        elif isinstance(default, float):
-            value = float(raw)
-        app.config[key] = value
+    """``KITLAB_LIVE_MAX_STREAMS=300`` sets ``LIVE_MAX_STREAMS``; types follow the defaults
+    (``PUBLIC_BROKER_URL`` and the others whose default is None are text)."""
+    kinds = {key: bool if key in _BOOLEAN_KEYS else type(app.config.get(key)) | None
+             for key in [*DEFAULTS, "SECRET_KEY"] if key != "LAB_CONFIG"}
+    app.config.update(from_environment(kinds))
 
 
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "

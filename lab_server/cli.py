@@ -6,6 +6,8 @@
     kitlab demo [--kits N]                  the same with N simulated rovers, for a first look
     kitlab kits add NAME [--team T]         a kit's credentials and its agent.toml
     kitlab users add NAME --role teacher|mentor
+    kitlab users password NAME              a new password (logs NAME out everywhere)
+    kitlab users role NAME --role mentor    a new role (logs NAME out everywhere)
     kitlab users token NAME                 an API token for scripts (replaces the old one)
 
 Every command takes ``--config FILE`` (default ``$KITLAB_CONFIG``, else
@@ -15,6 +17,7 @@ app's Flask commands (``app.cli``), so tests drive them with Flask's CLI runner.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
 import socket
@@ -25,6 +28,8 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo
+
+ROLES = ("teacher", "mentor")
 
 kits_cli = AppGroup("kits", help="Add kits to the lab.")
 users_cli = AppGroup("users", help="Add teachers and mentors, and API tokens.")
@@ -55,7 +60,10 @@ def kits_add(name: str, team: str | None) -> None:
     except ValueError as exc:
         raise click.BadParameter(f"{exc} (use lowercase letters, digits and '-', like kit-07)",
                                  param_hint="NAME") from exc
-    host = socket.gethostname()
+    # A broker listening on every address is reached by this machine's name; one on
+    # loopback only by this machine, at the address it listens on.
+    listens = getattr(_services().config, "broker_host", "")
+    host = socket.gethostname() if listens in ("0.0.0.0", "::", "") else None
     try:
         created = provision(name, team, host)
     except ValueError as exc:
@@ -66,24 +74,52 @@ def kits_add(name: str, team: str | None) -> None:
     click.echo(created["agent_toml"], nl=False)
 
 
+def _password_hash(password: str) -> str:
+    from werkzeug.security import generate_password_hash
+
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters", param_hint="--password")
+    return generate_password_hash(password)
+
+
 @users_cli.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(["teacher", "mentor"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.password_option(help="the login password (asked for when not given)")
 def users_add(name: str, role: str, password: str) -> None:
     """Add a dashboard login: a teacher (everything) or a mentor (read-only)."""
-    from werkzeug.security import generate_password_hash
-
     if not 1 <= len(name) <= 64 or not name.isprintable() or name != name.strip():
         raise click.BadParameter("1 to 64 printable characters, no leading or trailing space",
                                  param_hint="NAME")
-    if len(password) < 8:
-        raise click.BadParameter("use at least 8 characters", param_hint="--password")
     try:
-        _services().store.add_user(name, role, generate_password_hash(password))
+        _services().store.add_user(name, role, _password_hash(password))
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"added {role} {name}")
+
+
+@users_cli.command("password")
+@click.argument("name")
+@click.password_option(help="the new password (asked for when not given)")
+def users_password(name: str, password: str) -> None:
+    """Give NAME a new password; it logs NAME out everywhere."""
+    try:
+        _services().store.set_password(name, _password_hash(password))
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"new password for {name}; their sessions have ended")
+
+
+@users_cli.command("role")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+def users_role(name: str, role: str) -> None:
+    """Make NAME a teacher or a mentor; it logs NAME out everywhere."""
+    try:
+        _services().store.set_role(name, role)
+    except LookupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{name} is now a {role}; their sessions have ended")
 
 
 @users_cli.command("token")
@@ -109,7 +145,9 @@ def _lab_config(config_path: str | None, **overrides: Any) -> Any:
 
 
 class _LabScriptInfo(ScriptInfo):
-    """Builds the app for ``kits``/``users`` from the lab config, and closes its services."""
+    """Builds the app for ``kits``/``users`` over the lab's store and broker files, starting
+    nothing (``services.open_admin``): the lab may be running, and its broker and port
+    are its own. Closes the store again."""
 
     def __init__(self, config_path: str | None) -> None:
         super().__init__(create_app=self._create, set_debug_flag=False,
@@ -119,9 +157,9 @@ class _LabScriptInfo(ScriptInfo):
 
     def _create(self) -> Flask:
         from .app import create_app
-        from .services import start_services
+        from .services import open_admin
 
-        self.services = start_services(_lab_config(self.config_path))
+        self.services = open_admin(_lab_config(self.config_path))
         return create_app(services=self.services)
 
     def close(self) -> None:
@@ -153,9 +191,22 @@ def _serve_until_signal(server: Any) -> None:
     server.run()
 
 
+def _check_port(host: str, port: int) -> None:
+    """Refuse a busy web port in one line, before anything starts."""
+    from .web.server import port_in_use
+
+    if port and port_in_use(host, port):
+        raise click.ClickException(_port_busy(host, port))
+
+
+def _port_busy(host: str, port: int) -> str:
+    return (f"port {port} on {host} is already in use (another kitlab?): choose another "
+            "with --port, or --port 0 for any free one")
+
+
 @main.command()
 @click.option("--host", help="address to listen on (default 0.0.0.0: the room's tablets)")
-@click.option("--port", type=int, help="web port (default 8080)")
+@click.option("--port", type=int, help="web port (default 8080; 0: any free port)")
 @click.pass_obj
 def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
     """Run the lab server: broker, ingest, store, dashboard (waitress)."""
@@ -163,12 +214,20 @@ def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
     from .services import start_services
     from .web.server import WebServer
 
+    config = _lab_config(info.config_path)
+    host = host or str(config.web.get("host", "0.0.0.0"))
+    port = port if port is not None else int(config.web.get("port", 8080))
+    _check_port(host, port)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    services = start_services(_lab_config(info.config_path))
+    services = start_services(config)
     try:
         app = create_app(services=services)
-        server = WebServer(app, host or app.config.get("HOST", "0.0.0.0"),
-                           port if port is not None else int(app.config.get("PORT", 8080)))
+        try:
+            server = WebServer(app, host, port)
+        except OSError as exc:  # taken since the check a moment ago
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise click.ClickException(_port_busy(host, port)) from None
         broker = services.broker
         where = f"{broker.kind} at {broker.url}" if broker else services.config.broker_url
         click.echo(f"kitlab: lab {services.config.lab} on {server.url} (broker: {where})",
@@ -185,13 +244,20 @@ def serve(info: _LabScriptInfo, host: str | None, port: int | None) -> None:
 @click.option("--port", type=int, default=8080, show_default=True,
               help="web port (0: any free port)")
 @click.option("--data-dir", type=click.Path(file_okay=False),
-              help="keep the demo's data here (default: a scratch folder, removed at exit)")
+              help="keep the demo's data here, and reuse it next time (default: a scratch "
+                   "folder, removed at exit)")
 def demo(count: int, host: str, port: int, data_dir: str | None) -> None:
     """A lab with simulated kits driving around: open the printed URL and log in."""
     from .demo import start_demo
 
+    _check_port(host, port)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s: %(message)s")
-    lab = start_demo(count, host=host, port=port, data_dir=data_dir)
+    try:
+        lab = start_demo(count, host=host, port=port, data_dir=data_dir)
+    except OSError as exc:  # taken since the check a moment ago
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(_port_busy(host, port)) from None
     try:
         click.echo(f"kitlab demo: {count} simulated kits in lab {lab.services.config.lab}")
         click.echo(f"  open    {lab.url}")

@@ -27,8 +27,10 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, get_type_hints
+from types import NoneType
+from typing import Any, Literal, get_args, get_type_hints
 from urllib.parse import urlsplit
 
 from kitsdk.telemetry import check_id
@@ -163,10 +165,7 @@ class LabConfig:
             raise ConfigError(f"lab config {file}: unknown key {unknown[0]!r}; known keys: "
                               + ", ".join(sorted(known)))
         hints = get_type_hints(cls)
-        for name in known - {"web"}:
-            raw = os.environ.get(ENV_PREFIX + name.upper())
-            if raw is not None:
-                values[name] = _from_text(raw, hints[name], name)
+        values.update(from_environment({name: hints[name] for name in known - {"web"}}))
         values.update({k: v for k, v in overrides.items() if v is not None})
         unknown = sorted(set(values) - known)
         if unknown:
@@ -184,19 +183,45 @@ def _check(value: object, key: str, check: Any) -> None:
         raise ConfigError(f"lab config: {key}: {exc}") from exc
 
 
-def _from_text(raw: str, hint: Any, name: str) -> Any:
-    """An environment variable's text as the setting's type."""
-    text = str(hint)
-    try:
-        if "bool" in text:
-            return raw.lower() in ("1", "true", "yes", "on")
-        if text.startswith("int") or hint is int:
-            return int(raw)
-        if text.startswith("float") or hint is float:
-            return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"lab config: ${ENV_PREFIX}{name.upper()}={raw!r} is not a "
-                          f"{text}") from exc
-    if "None" in text and raw == "":
+def from_environment(kinds: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``KITLAB_*`` variables set for the settings in ``kinds`` (name: type), each read as
+    its type: ``KITLAB_LIVE_MAX_STREAMS=300`` gives ``{"live_max_streams": 300}``. The one
+    reader of the environment for the lab's config and the web app's; text that is not of
+    the setting's type is a :class:`ConfigError` naming the variable."""
+    values: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        variable = ENV_PREFIX + name.upper()
+        raw = os.environ.get(variable)
+        if raw is not None:
+            values[name] = _from_text(raw, kind, variable)
+    return values
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
+
+
+def _from_text(raw: str, kind: Any, variable: str) -> Any:
+    """An environment variable's text as the setting's type (a timedelta in seconds)."""
+    types = [arg for arg in get_args(kind) if isinstance(arg, type) and arg is not NoneType]
+    base = types[0] if len(types) == 1 else kind
+    if raw == "" and (kind is NoneType or NoneType in get_args(kind)):
         return None
+    if base is bool:
+        word = raw.strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ConfigError(f"lab config: ${variable}={raw!r} is not on or off (use 1 or 0)")
+    if base in _NUMBERS:
+        read, what = _NUMBERS[base]
+        try:
+            return read(raw)
+        except ValueError:
+            raise ConfigError(f"lab config: ${variable}={raw!r} is not {what}") from None
     return raw
+
+
+_NUMBERS: dict[type, tuple[Any, str]] = {
+    int: (int, "a whole number"),
+    float: (float, "a number"),
+    timedelta: (lambda raw: timedelta(seconds=float(raw)), "a number of seconds"),
+}

@@ -1,7 +1,8 @@
 """``kitlab demo``: a whole lab on one laptop, for a newcomer's first look.
 
 It starts the lab's services (their own broker and a SQLite store in a scratch folder), the
-web server, a teacher and a mentor login, and N simulated rovers: each is a real
+web server, a teacher and a mentor login (new passwords each time, also in a ``--data-dir``
+used before), and N simulated rovers: each is a real
 ``kit agent --sim`` process with its own MQTT credentials, running :data:`DEMO_SCRIPT`
 (handed over with ``kit run`` through the agent's control socket, as a student would), which
 drives the motors and reads the sensors. Everything is torn down by :meth:`Demo.close`.
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from werkzeug.security import generate_password_hash
+
+from .exc import KitExists, UserExists
 
 log = logging.getLogger(__name__)
 
@@ -117,25 +120,32 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
 
     scratch = data_dir is None
     directory = Path(data_dir or tempfile.mkdtemp(prefix="kitlab-demo-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    # KITLAB_BROKER_KIND=amqtt tries the fallback a machine without Mosquitto gets.
-    broker_kind = os.environ.get("KITLAB_BROKER_KIND", "auto")
-    services = start_services(LabConfig(lab=LAB, data_dir=directory,
-                                        broker_kind=broker_kind))  # type: ignore[arg-type]
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # KITLAB_BROKER_KIND=amqtt tries the fallback a machine without Mosquitto gets.
+        broker_kind = os.environ.get("KITLAB_BROKER_KIND", "auto")
+        services = start_services(LabConfig(lab=LAB, data_dir=directory,
+                                            broker_kind=broker_kind))  # type: ignore[arg-type]
+    except BaseException:
+        if scratch:
+            shutil.rmtree(directory, ignore_errors=True)
+        raise
     try:
         app = create_app(config, services)
         server = WebServer(app, host, port).start()
     except BaseException:
         services.close()
+        if scratch:
+            shutil.rmtree(directory, ignore_errors=True)
         raise
     teacher = ("teacher", secrets.token_urlsafe(9))
     mentor = ("mentor", secrets.token_urlsafe(9))
     store = services.store
     assert services.broker is not None, "the demo runs its own broker"
-    for (name, password), role in ((teacher, "teacher"), (mentor, "mentor")):
-        store.add_user(name, role, generate_password_hash(password))
     demo = Demo(services, server, teacher, mentor, directory, scratch=scratch)
     try:
+        for (name, password), role in ((teacher, "teacher"), (mentor, "mentor")):
+            _login(store, name, role, generate_password_hash(password))
         script = directory / "demo.py"
         script.write_text(DEMO_SCRIPT, encoding="utf-8")
         logs = directory / "logs"
@@ -148,7 +158,7 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
         demo.homes.append(home)
         for number in range(1, kits + 1):
             kit_id, team = f"kit-{number}", TEAMS[(number - 1) % len(TEAMS)]
-            credentials = store.add_kit(kit_id, team=team)
+            credentials = _kit(store, kit_id, team)
             demo.kits.append(_start_agent(kit_id, team, credentials, str(services.broker.url),
                                           home, logs, rate, mqtt_version))
         threading.Thread(target=run_scripts, args=(demo, script, logs), daemon=True,
@@ -157,6 +167,24 @@ def start_demo(kits: int = 6, *, host: str = "127.0.0.1", port: int = 0,
         demo.close()
         raise
     return demo
+
+
+def _login(store: Any, name: str, role: str, password_hash: str) -> None:
+    """The demo's login ``name``, new or (in a reused folder) with a new password."""
+    try:
+        store.add_user(name, role, password_hash)
+    except UserExists:
+        store.set_role(name, role)
+        store.set_password(name, password_hash)
+
+
+def _kit(store: Any, kit_id: str, team: str) -> Any:
+    """The demo kit's credentials, new or (in a reused folder) with a new password."""
+    try:
+        return store.add_kit(kit_id, team=team)
+    except KitExists:
+        store.set_team(kit_id, team)
+        return store.reset_password(kit_id)
 
 
 def _start_agent(kit_id: str, team: str, credentials: Any, broker: str, home: Path,

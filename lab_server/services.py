@@ -24,7 +24,12 @@ None). Methods: ``health() -> dict``, ``add_kit(kit, team=None) -> KitCredential
 ``store.add_kit``: the ingest's kit list and the broker's files follow at once; a kit added
 by another process, e.g. ``kitlab kits add``, is picked up within 2 s),
 ``agent_config(creds) -> str`` (the kit's ``agent.toml``), ``close()``.
-``start_services(config) -> LabServices``.
+``start_services(config) -> LabServices``. ``open_admin(config) -> LabAdmin``: the store and
+the broker's files with nothing started (``config``, ``store``, ``broker``), for ``kitlab kits
+add`` and ``users add`` beside a running lab.
+
+The private broker is supervised: restarted when it dies, with a bounded back-off; ``health()``
+says ``running``, ``restarts``, ``last_exit`` and, while it is down, ``restart_in``.
 
 ``store.Store`` (``store.open_store(url)``; ``SQLiteStore``, ``PostgresStore``):
 
@@ -71,7 +76,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .broker import BrokerInfo, PrivateBroker, broker_info, start_broker
+from .broker import BrokerInfo, PrivateBroker, broker_info, make_broker, start_broker
 from .broker.acl import SERVER_USER
 from .config import LabConfig
 from .hub import LiveHub
@@ -127,20 +132,25 @@ class LabServices:
         return creds.agent_toml(broker or self.kit_broker_url, self.config.lab)
 
     def health(self) -> dict[str, Any]:
-        """The backend's state for ``/health``: broker, ingest, store and live hub."""
+        """The backend's state for ``/health``: broker, ingest, store and live hub; ``ok``
+        while the ingest is connected and the private broker, if any, runs."""
         stats = self.ingest.stats()
         errors = dict(stats["errors"])
         broker: dict[str, Any]
         if self.broker is not None:
             broker = self.broker.to_json()
-            broker["running"] = (self.broker_process is not None
-                                 and self.broker_process.running)
+            broker["running"] = False
+            if self.broker_process is not None:  # running, restarts, last exit, restart in
+                broker.update(self.broker_process.status())
         else:
             broker = {"kind": "external", "url": self.config.broker_url,
                       "protocol": stats["protocol"], "limits": "a broker run by the school"}
         broker["connected"] = stats["connected"]
         return {
-            "ok": bool(stats["connected"]) and not self._closed,
+            # a private broker that is down (restarting) is a problem even before the
+            # ingest notices its connection is gone
+            "ok": bool(stats["connected"]) and not self._closed
+            and broker.get("running", True) is not False,
             "lab": self.config.lab,
             "uptime": time.time() - self.started,
             "broker": broker,
@@ -231,3 +241,50 @@ def start_services(config: LabConfig, *, wait: float = CONNECT_WAIT) -> LabServi
         log.info("lab services: lab %s, broker %s at %s, store %s", config.lab, info.kind,
                  info.url, store.dialect)
     return services
+
+
+@dataclass(eq=False)
+class LabAdmin:
+    """The lab's store and its broker's files, with nothing started: what ``kitlab kits add``
+    and ``kitlab users add`` work on, beside a running lab or with none.
+
+    ``broker`` is the address kits reach the lab's broker at (the running lab's, or the
+    one its next start takes; None for a ``broker_url`` of the school's). A kit added through
+    ``store`` goes into the broker's passwd and acl at once, and the lab's running Mosquitto
+    reads them again (SIGHUP) before ``add_kit`` returns. It has the ``config``, ``store`` and
+    ``broker`` of :class:`LabServices`, so the Flask app and its commands run over either.
+    """
+
+    config: LabConfig
+    store: Store
+    broker: BrokerInfo | None = None
+    broker_files: PrivateBroker | None = None
+
+    def reload_broker(self) -> None:
+        if self.broker_files is not None:
+            self.broker_files.reload_other()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> LabAdmin:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def open_admin(config: LabConfig) -> LabAdmin:
+    """Open the lab's store and plan its broker (its port, no process); see ``LabAdmin``."""
+    store = open_store(config.store_url, retention_days=config.retention_days)
+    try:
+        broker: PrivateBroker | None = None
+        if config.broker_url is None:
+            broker = make_broker(config, store.kit_logins)
+            broker.plan()
+    except BaseException:
+        store.close()
+        raise
+    admin = LabAdmin(config, store, broker_info(broker) if broker else None, broker)
+    store.on_kits_changed(admin.reload_broker)
+    return admin

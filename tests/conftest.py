@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from ci_policy import pytest_runtest_makereport  # noqa: F401  (a hook: no skips in CI)
+from helpers import unavailable
 
 from kitsdk import Kit
+from lab_server.broker.mosquitto import free_port, wait_until_listening
 
 
 @pytest.fixture(autouse=True)
@@ -49,18 +61,6 @@ def rover(make_kit: Callable[..., Kit]) -> Kit:
 # `mqtt_subscriber(url, filters)` is a separate paho client that records what it receives.
 # Waits poll a condition with a timeout; none is a fixed sleep.
 # ---------------------------------------------------------------------------------------------
-
-import os  # noqa: E402
-import pwd  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import TYPE_CHECKING, Any  # noqa: E402
-
-from lab_server.broker.mosquitto import free_port, wait_until_listening  # noqa: E402
 
 if TYPE_CHECKING:
     from paho.mqtt.client import Client, MQTTMessage
@@ -171,20 +171,13 @@ class Mosquitto:
         return f"<Mosquitto {self.url} {'running' if self.process else 'stopped'}>"
 
 
-def _broker_unavailable(reason: str) -> None:
-    """A machine without a working Mosquitto skips these tests, except in CI, where it fails."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="session")
 def mosquitto_executable() -> str:
     found = shutil.which("mosquitto") or next(
         (path for path in ("/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto")
          if os.access(path, os.X_OK)), None)
     if found is None:
-        _broker_unavailable("mosquitto is not installed (apt install mosquitto)")
+        unavailable("mosquitto is not installed (apt install mosquitto)")
     assert found is not None
     return found
 
@@ -205,7 +198,7 @@ def mosquitto_factory(mosquitto_executable: str, tmp_path_factory: pytest.TempPa
         try:
             broker.start()
         except MosquittoError as exc:
-            _broker_unavailable(str(exc))
+            unavailable(str(exc))
         return broker
 
     yield make

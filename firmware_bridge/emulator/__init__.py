@@ -16,25 +16,18 @@ board would be::
 `BoardCore` is the same board without threads or clocks, for protocol tests.
 """
 
-from .boards import BOARDS, MEGA, NANO, PICO, UNO, BoardSpec
-from .core import AnalogSource, BoardCore, BoardStats
+from .core import AnalogSource, BoardCore, EmulatorStats
 from .emulator import Emulator
 from .i2c import I2CDevice, RegisterDevice
 from .inprocess import InProcessServer, serve_url
 from .server import EmulatorServer, PtyServer, SocketServer, serve_pty, serve_socket
 
 __all__ = [
-    "BOARDS",
-    "MEGA",
-    "NANO",
-    "PICO",
-    "UNO",
     "AnalogSource",
     "BoardCore",
-    "BoardSpec",
-    "BoardStats",
     "Emulator",
     "EmulatorServer",
+    "EmulatorStats",
     "I2CDevice",
     "InProcessServer",
     "PtyServer",

@@ -17,7 +17,7 @@ import json
 import sys
 from collections.abc import Callable
 
-from .boards import BOARDS
+from ..boards import BOARDS
 from .emulator import Emulator
 from .server import EmulatorServer, serve_pty, serve_socket
 

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..boards import UNO, BoardSpec
 from ..exc import LocalProtocolError
 from ..protocol import Event, FirmataConnection, Message, Role
 from ..protocol import commands as c
@@ -29,7 +30,6 @@ from ..protocol.constants import (
     PinMode,
     mode_name,
 )
-from .boards import UNO, BoardSpec
 from .i2c import I2CDevice
 
 #: A fixed reading, or a function of seconds since power-on giving one.
@@ -57,8 +57,9 @@ MAX_CATCH_UP = 50
 
 
 @dataclass
-class BoardStats:
-    """Counters for tests and benchmarks."""
+class EmulatorStats:
+    """What the emulated board saw and sent, for tests and benchmarks (the host side's
+    counters are :class:`firmware_bridge.BoardStats`)."""
 
     analog_reports: int = 0
     digital_reports: int = 0
@@ -76,7 +77,7 @@ class BoardCore:
         self.spec = spec
         self.layout = spec.layout()
         self.boot_delay = boot_delay
-        self.stats = BoardStats()
+        self.stats = EmulatorStats()
         self.i2c_devices: dict[int, I2CDevice] = {}
         self._analog: list[AnalogSource] = [0] * spec.analog_channels
         self._driven: dict[int, bool] = {}

@@ -12,10 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 
+from ..boards import UNO, BoardSpec
 from ..exc import LocalProtocolError
 from ..protocol import Message, PinMode, PinName
-from .boards import UNO, BoardSpec
-from .core import AnalogSource, BoardCore, BoardStats
+from .core import AnalogSource, BoardCore, EmulatorStats
 from .i2c import I2CDevice
 
 Waker = Callable[[], None]
@@ -149,7 +149,7 @@ class Emulator:
         return self._core.sampling_interval_ms
 
     @property
-    def stats(self) -> BoardStats:
+    def stats(self) -> EmulatorStats:
         """Counters: reports sent, commands received, boots."""
         return self._core.stats
 

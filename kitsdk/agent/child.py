@@ -10,12 +10,19 @@ of a socket pair on FD. Here, in the script's own process:
 - the agent's orders are obeyed from a thread of their own, so they work even while the
   script spins in ``while True: pass``: ``stop`` stops every output, ``hold_motors``
   stops the motors and keeps them stopped (the lab link is lost), ``release_motors`` lets
-  them run again.
+  them run again;
+- the script dies with the agent: Linux sends it SIGTERM (the safety net's stop) the moment
+  the agent dies, even by SIGKILL, and should the script ignore SIGTERM, the orders thread,
+  which sees the agent's end of the channel close, stops every output and ends the process;
+- the exception that ends the script goes to the agent by name and line, for the teacher's
+  event log ("ZeroDivisionError on line 12").
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import sys
 import threading
@@ -23,10 +30,15 @@ import time
 from typing import Any, TextIO
 
 from .. import safety
+from ..ipc import UNDER_AGENT, Channel
 from ..lessons import progress
 from ..script import run_script
-from .ipc import Channel
 from .sampling import sample
+
+#: prctl(2): the signal this process gets when its parent dies.
+PR_SET_PDEATHSIG = 1
+#: The exit status of a script whose agent went away (as for a hung-up terminal).
+AGENT_GONE = 128 + signal.SIGHUP
 
 
 class _Tee:
@@ -74,7 +86,11 @@ class Reporter:
                                     for name, channels in kit.channels().items()})
 
     def listen(self) -> None:
-        """Obey the agent until it goes away (runs on a daemon thread)."""
+        """Obey the agent until it goes away, then stop and end (runs on a daemon thread).
+
+        The agent closes its end only after this process has exited, so an end of file
+        here means the agent died: nobody supervises the script any more.
+        """
         for message in self.channel:
             kind = message["type"]
             if kind == "stop":
@@ -86,6 +102,8 @@ class Reporter:
                 for kit in safety.kits():
                     kit.release_motors()
         self._done.set()
+        safety.stop_all()
+        os._exit(AGENT_GONE)
 
     def _sample(self) -> None:
         next_tick = time.monotonic()
@@ -102,8 +120,21 @@ class Reporter:
             self._done.wait(max(0.0, next_tick - time.monotonic()))
 
 
+def die_with_agent() -> None:
+    """Ask Linux for SIGTERM when the agent dies; end now if it died before we asked."""
+    if sys.platform != "linux":  # elsewhere the orders thread alone sees the agent go
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    agent = os.environ.get(UNDER_AGENT, "")
+    if agent.isdigit() and os.getppid() != int(agent):
+        os._exit(AGENT_GONE)
+
+
 def main(argv: list[str]) -> int:
     fd, script, *args = argv
+    die_with_agent()
     channel = Channel(socket.socket(fileno=int(fd)))
     reporter = Reporter(channel, float(os.environ.get("KITSDK_AGENT_RATE", "10")))
     safety.on_kit(reporter.watch)
@@ -115,7 +146,12 @@ def main(argv: list[str]) -> int:
     threading.Thread(target=reporter.listen, name="kitsdk-orders", daemon=True).start()
     sys.stdout = _Tee(sys.stdout, channel, "stdout")
     sys.stderr = _Tee(sys.stderr, channel, "stderr")
-    return run_script(script, args)
+
+    def report_crash(exc: BaseException, line: int | None) -> None:
+        channel.send("crashed", exception=type(exc).__name__, message=str(exc)[:500],
+                     line=line)
+
+    return run_script(script, args, on_error=report_crash)
 
 
 if __name__ == "__main__":

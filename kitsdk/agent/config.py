@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..exc import BadValue
+from ..ipc import DEFAULT_AGENT_SOCKET
 from ..telemetry import check_id
 
 DEFAULT_PATH = Path("/etc/kitsdk/agent.toml")
@@ -52,7 +53,7 @@ class AgentConfig:
     #: How long a lab outage the outbox rides out, at ``rate``; and its cap on disk.
     outbox_hours: float = 1.0
     outbox_mb: float = 64.0
-    control_socket: str = "/run/kitsdk/agent.sock"
+    control_socket: str = DEFAULT_AGENT_SOCKET
 
     def __post_init__(self) -> None:
         url = urlsplit(self.broker)
@@ -80,6 +81,12 @@ class AgentConfig:
     def outbox_entries(self) -> int:
         """Telemetry for ``outbox_hours`` at ``rate``, and a tenth more for events."""
         return int(self.outbox_hours * 3600 * self.rate * 1.1)
+
+    @property
+    def script_record(self) -> Path:
+        """Where the running script is written down (``leftover.py``): by the control socket,
+        in ``/run``, which a reboot empties."""
+        return Path(self.control_socket).with_suffix(".script.json")
 
     @property
     def host(self) -> str:

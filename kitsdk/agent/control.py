@@ -22,7 +22,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .ipc import Channel
+from ..ipc import Channel
+from .runner import STUDENT_STOP
 
 if TYPE_CHECKING:
     from .supervisor import Agent
@@ -98,7 +99,7 @@ class ControlServer:
     def _watch_for_stop(self, channel: Channel, done: threading.Event) -> None:
         for message in channel:
             if message["type"] == "stop" and not done.is_set():
-                self.agent.stop_script()
+                self.agent.stop_script(STUDENT_STOP)  # Ctrl+C in `kit run`
                 return
 
     def close(self) -> None:

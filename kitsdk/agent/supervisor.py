@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
-from ..devices.camera import Camera
 from ..exc import KitError
 from ..kit import Kit
 from ..telemetry import (
@@ -37,8 +37,9 @@ from ..telemetry import (
     topic_for,
 )
 from .config import AgentConfig
+from .leftover import RecordFile
 from .outbox import Outbox
-from .runner import ScriptRun
+from .runner import AGENT_STOP, TEACHER_RESET, TEACHER_STOP, Ending, ScriptRun
 from .sampling import sample
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,21 @@ class Agent:
         self._child_readings: Mapping[str, Any] | None = None
         self._child_channels: Mapping[str, Mapping[str, str]] = {}
         self._lab_lost_timer: threading.Timer | None = None
+        # Before anything else: a script left by an agent that died may still drive the
+        # motors. End it, then take the pins, which drives every output to its safe level.
+        self._record = RecordFile(config.script_record)
+        leftover = self._record.end_leftover()
+        self.kit: Kit | None = self._build_kit()
         Path(config.outbox).parent.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries,
                              max_bytes=int(config.outbox_mb * 1024 * 1024))
-        self.kit: Kit | None = self._build_kit()
         self.link = (link_factory or _lab_link)(config, self.outbox, status=self.status,
                                                 on_command=self.handle_command,
                                                 on_connection=self.on_connection)
+        if leftover is not None:
+            self.emit("safety.stopped", reason=f"ended {leftover.script} (pid {leftover.pid}), "
+                                               "left running by an agent that stopped "
+                                               "unexpectedly")
 
     # -- the kit ---------------------------------------------------------------------------
     def _build_kit(self) -> Kit:
@@ -176,6 +185,7 @@ class Agent:
             except OSError as exc:
                 self.kit = self._build_kit()
                 return f"the script could not start: {exc}"
+            self._record.write(self.run.pid, script.name)
         self.emit("script.started", script=script.name)
         self.link.publish_status()
         return None
@@ -208,26 +218,33 @@ class Agent:
                       on_exit: Callable[[int], None] | None) -> None:
         with self._lock:
             run, self.run = self.run, None
+            self._record.clear()
             self._child_readings, self._child_channels = None, {}
             self.kit = self._build_kit()  # take the pins back: every output to its safe level
             if not self.link.connected and self._lab_lost_timer is None:
                 self.kit.hold_motors("the lab link is lost")
         output = list(run.tail) if run else []
-        if code == 0:
+        ending = run.ending if run else None
+        if ending is not None:  # the agent ended it: stopped or reset, never a crash
+            self.emit(f"script.{ending.how}", script=script.name, by=ending.by, output=output)
+        elif code == 0:
             self.emit("script.finished", script=script.name, code=code, output=output)
         else:
-            error = next((line for line in reversed(output) if line.strip()), f"exit status {code}")
-            self.emit("script.crashed", script=script.name, error=error[:500], output=output)
+            self.emit("script.crashed", script=script.name, error=_why_crashed(run, code),
+                      output=output)
         self.link.publish_status()
         if on_exit is not None:
             on_exit(code)
 
-    def stop_script(self) -> bool:
-        """End the running script, if any (see ``ScriptRun.stop``); True if one ran."""
+    def stop_script(self, ending: Ending = AGENT_STOP) -> bool:
+        """End the running script, if any (see ``ScriptRun.stop``); True if one ran.
+
+        ``ending`` is what the lab hears: ``script.stopped`` or ``script.reset``, and by whom.
+        """
         run = self.run
         if run is None:
             return False
-        run.stop(self.config.stop_grace)
+        run.stop(self.config.stop_grace, ending)
         return True
 
     # -- commands ----------------------------------------------------------------------------
@@ -248,7 +265,7 @@ class Agent:
         return CommandAck(id=command.id, outcome="ok", message=result)
 
     def _cmd_stop(self) -> str:
-        ended = self.stop_script()
+        ended = self.stop_script(TEACHER_STOP)
         with self._lock:
             if self.kit is not None:
                 self.kit.stop()
@@ -256,7 +273,7 @@ class Agent:
         return "script ended, outputs off" if ended else "outputs off"
 
     def _cmd_reset(self) -> str:
-        self.stop_script()
+        self.stop_script(TEACHER_RESET)
         with self._lock:
             if self.kit is not None:
                 self.kit.close()
@@ -295,10 +312,12 @@ class Agent:
         with self._lock:
             if self.kit is None:
                 raise KitError("a script is using the camera; stop it first")
-            cameras = [d for d in self.kit if isinstance(d, Camera)]
+            # Any part that takes snapshots: the camera's driver loads with the kit, not here.
+            cameras = [d for d in self.kit if callable(getattr(d, "snapshot", None))]
             if not cameras:
                 raise KitError(f"kit '{self.kit.name}' has no camera")
-            return cameras[0].snapshot(max_width=320)
+            picture: bytes = cameras[0].snapshot(max_width=320)  # type: ignore[attr-defined]
+            return picture
 
     # -- the lab link ------------------------------------------------------------------------
     def on_connection(self, connected: bool) -> None:
@@ -369,3 +388,12 @@ class Agent:
         """Count (and log) bad input that the agent survived."""
         self.errors[where] = self.errors.get(where, 0) + 1
         log.warning("%s: %s", where, error)
+
+
+def _why_crashed(run: ScriptRun | None, code: int) -> str:
+    """A crash in a few words: what the script raised and where, or how it ended."""
+    if run is not None and run.crash is not None:
+        return str(run.crash)[:500]
+    if code < 0:
+        return f"killed by {signal.Signals(-code).name}"
+    return f"exited with status {code}"

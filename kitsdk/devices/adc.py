@@ -9,7 +9,7 @@ import gpiozero
 
 from ..options import Option
 from ..readings import Channel
-from .base import KitDevice, names_itself_when_closed
+from .base import KitDevice
 
 #: SPI0 on the Pi's header; the chip-select pin depends on ``device`` (CE0 or CE1).
 SPI0 = {"clock": "GPIO11", "mosi": "GPIO10", "miso": "GPIO9"}
@@ -38,11 +38,6 @@ class MCP3008(KitDevice, gpiozero.MCP3008):
         Channel("value", "", "0 to 1 of the reference voltage"),
         Channel("voltage", "V", "the input's voltage"),
     )
-
-    value = property(names_itself_when_closed(gpiozero.MCP3008.value.fget),
-                     doc=gpiozero.MCP3008.value.__doc__)
-    voltage = property(names_itself_when_closed(gpiozero.MCP3008.voltage.fget),
-                       doc=gpiozero.MCP3008.voltage.__doc__)
 
     @classmethod
     def bus_pins(cls, options: Mapping[str, Any]) -> dict[str, Any]:

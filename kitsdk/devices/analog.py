@@ -15,7 +15,7 @@ from gpiozero.exc import PinInvalidFunction
 from ..exc import BadValue
 from ..options import ANALOG_PIN, Option
 from ..readings import Channel
-from .base import KitDevice, names_itself_when_closed
+from .base import KitDevice
 
 
 class AnalogInput(KitDevice, gpiozero.GPIODevice):
@@ -57,13 +57,11 @@ class AnalogInput(KitDevice, gpiozero.GPIODevice):
             raise
 
     @property
-    @names_itself_when_closed
     def value(self) -> float:
         """The reading, from 0 (0 V) to 1 (the reference voltage)."""
         return float(self.pin.state)
 
     @property
-    @names_itself_when_closed
     def raw(self) -> int:
         """The reading in ADC counts (0 to 1023 on an Uno)."""
         return int(self.pin.raw)

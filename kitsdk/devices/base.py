@@ -5,11 +5,16 @@ gpiozero method, property and pin factory works unchanged and costs nothing extr
 adds the classroom layer: a name from the profile, ``read()`` with units, ``stop()`` to a
 safe state, a friendly ``repr``, errors that name the device, and callbacks whose mistakes are
 reported once in plain words instead of as a thread traceback.
+
+One lifecycle for every device: ``close()`` *seals* it. A sealed device is an instance of its
+class's closed twin, whose every public attribute and method (bar the few in
+:data:`STILL_ANSWERED`) raises :class:`~kitsdk.exc.DeviceClosed` naming the device and the
+attribute, getters and setters alike. Sealing swaps the class once, at close, so an open
+device pays nothing for it: no check runs on any call while it is open.
 """
 
 from __future__ import annotations
 
-import functools
 import numbers
 import sys
 import threading
@@ -67,6 +72,12 @@ def _explain_callback_error(device: Any, fn: Callable[..., Any], exc: BaseExcept
     )
 
 
+#: What a closed device still answers: who it is, that it is closed, what it measured, and
+#: ``close()`` again. Everything else public raises ``DeviceClosed``.
+STILL_ANSWERED = frozenset({"name", "describe", "closed", "close", "safe", "is_output",
+                            "is_motor", "options", "channels", "held", "callback_errors"})
+
+
 class KitDevice:
     """Mixin for every kitsdk device. Put it first: ``class LED(KitDevice, gpiozero.LED)``.
 
@@ -76,6 +87,8 @@ class KitDevice:
 
     options: ClassVar[Mapping[str, Option]] = {}
     channels: ClassVar[tuple[Channel, ...]] = ()
+    #: True on the closed twin of a class (see :func:`_seal`).
+    _sealed: ClassVar[bool] = False
     #: Outputs stop on ``stop()`` and at exit; motors stop before anything else.
     is_output: ClassVar[bool] = False
     is_motor: ClassVar[bool] = False
@@ -160,19 +173,34 @@ class KitDevice:
 
     def close(self) -> None:
         """Release the part. Outputs with ``safe = "off"`` stay driven off, not floating."""
+        if self._sealed:
+            return
         if self.is_output and getattr(self, "safe", "") == "off" and not _half_built(self):
             self.stop()
             _park(self)
         super().close()  # type: ignore[misc]
+        _seal(self)
+
+    def __del__(self) -> None:
+        # gpiozero closes a device when it is collected. A blink that outlives its script
+        # (a beep(n=3) as `kit run` drops the script's globals) holds the last reference, so
+        # the collection runs on the blink thread itself as it ends, and closing would join
+        # that very thread ("cannot join current thread"). It is ending: forget it, then close.
+        if getattr(self, "_blink_thread", None) is threading.current_thread():
+            self._blink_thread = None
+        collected = getattr(super(), "__del__", None)  # gpiozero's: close()
+        if collected is not None:
+            collected()
 
     def _check_open(self) -> None:
         if self.closed:
             raise self._closed_error()
 
-    def _closed_error(self) -> DeviceClosed:
+    def _closed_error(self, used: str | None = None) -> DeviceClosed:
+        what = f"its '{used}' was used" if used else "it was used"
         return DeviceClosed(
-            f"{self.describe()} is closed: it was used after kit.close() or the end "
-            f"of a 'with' block",
+            f"{self.describe()} is closed: {what} after kit.close() or the end of a "
+            f"'with' block",
             hint="build the kit again, or keep using it inside the 'with' block",
         )
 
@@ -194,38 +222,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, numbers.Real):
         return float(value)
     return value
-
-
-def names_itself_when_closed(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn whatever a closed gpiozero part raises into ``DeviceClosed`` naming the device.
-
-    For methods that reach gpiozero child devices (a motor's pins, an ADC's SPI), whose
-    own errors name only gpiozero's class. Free on the happy path: it costs nothing until
-    something raises.
-    """
-
-    @functools.wraps(method)
-    def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(self, *args, **kwargs)
-        except Exception as exc:
-            if self.closed:
-                raise self._closed_error() from exc
-            raise
-
-    return guarded
-
-
-def checks_open_first(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Check the device is open before a method that would fail later, out of sight
-    (``blink`` fails in its thread; ``wait_for_press`` would just wait)."""
-
-    @functools.wraps(method)
-    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
-        self._check_open()
-        return method(self, *args, **kwargs)
-
-    return checked
 
 
 def _half_built(device: Any) -> bool:
@@ -257,6 +253,13 @@ def _park(device: Any) -> None:
     gpiozero's close() turns output pins back into floating inputs; a motor driver whose
     inputs float can twitch. Releasing the reservation and dropping the pin object leaves the
     line driven at the level ``stop()`` just set.
+
+    gpiozero has no public way to close a device, or its factory, and leave a line driven:
+    every close resets it. So this is the one place kitsdk reaches into gpiozero's state
+    (the factory's ``pins``, a device's ``_pin``, an RGB LED's ``_leds``, a blink thread),
+    and ``tests/test_planted_bugs.py`` checks that the tests see it when parking stops
+    working. The device is sealed after (``_seal``), so nothing public reaches the
+    dropped pin.
     """
     for child in _children(device):
         _park(child)
@@ -269,6 +272,43 @@ def _park(device: Any) -> None:
         # Keep the factory's close() from resetting the line to a floating input.
         device.pin_factory.pins.pop(info, None)
         device._pin = None
+
+
+#: Each class's closed twin, made the first time a device of the class closes.
+_twins: dict[type[KitDevice], type[KitDevice]] = {}
+
+
+def _closed_twin(cls: type[KitDevice]) -> type[KitDevice]:
+    """The class a closed ``cls`` device turns into: same name, same everything, but every
+    public attribute outside :data:`STILL_ANSWERED` raises ``DeviceClosed``."""
+
+    def __getattribute__(self: Any, name: str) -> Any:
+        if name[:1] == "_" or name in STILL_ANSWERED:
+            return cls.__getattribute__(self, name)
+        raise self._closed_error(name)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if name[:1] == "_" or name in STILL_ANSWERED:
+            cls.__setattr__(self, name, value)
+        else:
+            raise self._closed_error(name)
+
+    namespace = {"__getattribute__": __getattribute__, "__setattr__": __setattr__,
+                 "_sealed": True, "closed": property(lambda self: True, doc="Always true."),
+                 "__doc__": cls.__doc__, "__module__": cls.__module__,
+                 "__qualname__": cls.__qualname__}
+    metaclass: Any = type(cls)  # gpiozero's GPIOMeta for gpiozero parts, else type
+    twin: type[KitDevice] = metaclass(cls.__name__, (cls,), namespace)
+    return twin
+
+
+def _seal(device: KitDevice) -> None:
+    """Turn a closed device into its closed twin (the one lifecycle, see the module doc)."""
+    cls = type(device)
+    twin = _twins.get(cls)
+    if twin is None:
+        twin = _twins.setdefault(cls, _closed_twin(cls))
+    object.__setattr__(device, "__class__", twin)
 
 
 class StandaloneDevice(KitDevice):
@@ -292,6 +332,7 @@ class StandaloneDevice(KitDevice):
         if not self.closed:
             self._closed = True
             self._release()
+            _seal(self)
 
     def _release(self) -> None:
         """Free whatever the device holds (files, threads, a camera)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Any, ClassVar
 
 import gpiozero
 
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, checks_open_first
+from .base import KitDevice
 
 
 class Button(KitDevice, gpiozero.Button):
@@ -39,21 +38,14 @@ class Button(KitDevice, gpiozero.Button):
     def from_profile(cls, spec: Any, env: Any) -> Button:
         return cls(name=spec.name, pin_factory=env.pin_factory, simulator=env.sim, **spec.options)
 
-    @checks_open_first
     def wait_for_press(self, timeout: float | None = None) -> bool:
         """Wait until the button is pressed (or ``timeout`` seconds pass); True if pressed.
 
-        On a simulated kit, run from a terminal with no timeout, pressing Enter presses
-        the button, so a script that waits for a press also works on a laptop.
+        On a simulated kit, Enter in a terminal presses it too, so a script that waits for
+        a press also works on a laptop; with no terminal, the wait says how to press it.
         """
-        if (self._simulator is not None and timeout is None and not self.is_pressed
-                and sys.stdin is not None and sys.stdin.isatty()):
-            print(f"kitsdk: {self.describe()} is simulated: press Enter to press it",
-                  file=sys.stderr)
-            sys.stdin.readline()
-            self._simulator.press(self.name)
-            self._simulator.release(self.name)
-            return True
+        if self._simulator is not None and not self.is_pressed:
+            return bool(self._simulator.wait_for_press(self, timeout))
         return bool(self.wait_for_active(timeout))
 
     @classmethod

@@ -9,7 +9,7 @@ import gpiozero
 from ..exc import BadValue
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, checks_open_first, names_itself_when_closed
+from .base import KitDevice
 
 
 class Buzzer(KitDevice, gpiozero.Buzzer):
@@ -28,8 +28,6 @@ class Buzzer(KitDevice, gpiozero.Buzzer):
         "initial_value": Option(bool, False, "true to start sounding"),
     }
     channels = (Channel("on", "", "sounding (True) or quiet", attr="is_active"),)
-
-    beep = blink = checks_open_first(gpiozero.Buzzer.beep)
 
 
 class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
@@ -50,7 +48,6 @@ class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
     }
     channels = (Channel("pitch", "Hz", "the note's frequency, 0 when quiet"),)
 
-    @names_itself_when_closed
     def play(self, tone: Any) -> None:
         """Play ``tone``: a note ("C4"), a frequency in Hz (440.0) or a MIDI number (60)."""
         try:
@@ -67,6 +64,5 @@ class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
         tone = self.tone
         return float(tone.frequency) if tone is not None else 0.0
 
-    @names_itself_when_closed
     def stop(self) -> None:
         gpiozero.TonalBuzzer.stop(self)

@@ -8,7 +8,7 @@ import gpiozero
 
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, checks_open_first, names_itself_when_closed
+from .base import KitDevice
 
 _ACTIVE_HIGH = Option(bool, True, "false when the LED lights with the pin low (wired to 3V3)")
 
@@ -31,8 +31,6 @@ class LED(KitDevice, gpiozero.LED):
     }
     channels = (Channel("on", "", "lit (True) or dark (False)", attr="is_lit"),)
 
-    blink = checks_open_first(gpiozero.LED.blink)
-
 
 class PWMLED(KitDevice, gpiozero.PWMLED):
     """An LED whose brightness can be set from 0 (off) to 1 (full), e.g. for fading.
@@ -51,9 +49,6 @@ class PWMLED(KitDevice, gpiozero.PWMLED):
         "frequency": Option(int, 100, "PWM frequency in Hz", min=1, max=10000),
     }
     channels = (Channel("brightness", "", "0 (off) to 1 (full)", attr="value"),)
-
-    blink = checks_open_first(gpiozero.PWMLED.blink)
-    pulse = checks_open_first(gpiozero.PWMLED.pulse)
 
 
 class RGBLED(KitDevice, gpiozero.RGBLED):
@@ -78,9 +73,3 @@ class RGBLED(KitDevice, gpiozero.RGBLED):
         Channel("green", "", "green level, 0 to 1"),
         Channel("blue", "", "blue level, 0 to 1"),
     )
-
-    blink = checks_open_first(gpiozero.RGBLED.blink)
-    pulse = checks_open_first(gpiozero.RGBLED.pulse)
-    value = property(gpiozero.RGBLED.value.fget,
-                     names_itself_when_closed(gpiozero.RGBLED.value.fset),
-                     doc=gpiozero.RGBLED.value.__doc__)

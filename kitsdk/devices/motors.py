@@ -9,7 +9,7 @@ import gpiozero
 from ..exc import BadValue
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, names_itself_when_closed
+from .base import KitDevice
 
 
 class Motor(KitDevice, gpiozero.Motor):
@@ -32,7 +32,6 @@ class Motor(KitDevice, gpiozero.Motor):
     }
     channels = (Channel("speed", "", "-1 (full backward) to 1 (full forward)", attr="value"),)
 
-    @names_itself_when_closed
     def forward(self, speed: float = 1) -> None:
         _check_speed(self, speed)
         if self.held:  # the agent holds the motors: the script goes on, the wheels don't
@@ -42,7 +41,6 @@ class Motor(KitDevice, gpiozero.Motor):
         except ValueError as exc:  # a speed between 0 and 1 on a motor with pwm = false
             raise BadValue(f"{self.describe()}: {exc}", hint="use 0 or 1") from exc
 
-    @names_itself_when_closed
     def backward(self, speed: float = 1) -> None:
         _check_speed(self, speed)
         if self.held:
@@ -69,7 +67,6 @@ class Motor(KitDevice, gpiozero.Motor):
         else:
             self.stop()
 
-    @names_itself_when_closed
     def stop(self) -> None:
         gpiozero.Motor.stop(self)
 
@@ -137,27 +134,22 @@ class DriveBase(KitDevice, gpiozero.Robot):
     def right_speed(self) -> float:
         return float(self.right_motor.value)
 
-    @names_itself_when_closed
     def forward(self, speed: float = 1, **curves: float) -> None:
         _check_speed(self, speed)
         gpiozero.Robot.forward(self, speed, **curves)
 
-    @names_itself_when_closed
     def backward(self, speed: float = 1, **curves: float) -> None:
         _check_speed(self, speed)
         gpiozero.Robot.backward(self, speed, **curves)
 
-    @names_itself_when_closed
     def left(self, speed: float = 1) -> None:
         _check_speed(self, speed)
         gpiozero.Robot.left(self, speed)
 
-    @names_itself_when_closed
     def right(self, speed: float = 1) -> None:
         _check_speed(self, speed)
         gpiozero.Robot.right(self, speed)
 
-    @names_itself_when_closed
     def curve(self, speed: float, turn: float) -> None:
         """Drive at ``speed`` (-1 backward to 1 forward), turning by ``turn`` (-1 left, 1 right)."""
         _check_speed(self, speed, low=-1)
@@ -180,13 +172,11 @@ class DriveBase(KitDevice, gpiozero.Robot):
         return gpiozero.Robot.value.fget(self)
 
     @value.setter
-    @names_itself_when_closed
     def value(self, value: tuple[float, float]) -> None:
         left, right = value
         _check_speed(self, left, low=-1)
         _check_speed(self, right, low=-1)
         gpiozero.Robot.value.fset(self, (left, right))
 
-    @names_itself_when_closed
     def stop(self) -> None:
         gpiozero.Robot.stop(self)

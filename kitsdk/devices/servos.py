@@ -9,7 +9,7 @@ import gpiozero
 from ..exc import BadValue
 from ..options import PIN, Option
 from ..readings import Channel
-from .base import KitDevice, names_itself_when_closed
+from .base import KitDevice
 
 _PULSES: dict[str, Option] = {
     "min_pulse_width": Option(float, 1 / 1000, "pulse in seconds at the low end",
@@ -43,7 +43,6 @@ class Servo(KitDevice, gpiozero.Servo):
         return gpiozero.Servo.value.fget(self)
 
     @value.setter
-    @names_itself_when_closed
     def value(self, value: Any) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
                                   or not -1 <= value <= 1):
@@ -51,7 +50,6 @@ class Servo(KitDevice, gpiozero.Servo):
                            hint="use a number from -1 to 1, or None to relax the servo")
         gpiozero.Servo.value.fset(self, value)
 
-    @names_itself_when_closed
     def stop(self) -> None:
         """Stop sending pulses: the servo relaxes where it is."""
         self.detach()
@@ -81,7 +79,6 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
         return gpiozero.AngularServo.angle.fget(self)
 
     @angle.setter
-    @names_itself_when_closed
     def angle(self, angle: Any) -> None:
         low, high = sorted((self.min_angle, self.max_angle))
         if angle is not None and (isinstance(angle, bool) or not isinstance(angle, int | float)
@@ -90,6 +87,5 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
                            hint=f"use a number of degrees from {low:g} to {high:g}")
         gpiozero.AngularServo.angle.fset(self, angle)
 
-    @names_itself_when_closed
     def stop(self) -> None:
         self.detach()

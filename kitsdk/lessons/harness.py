@@ -1,7 +1,7 @@
 """The lesson checker's hand inside a student's script: it holds the simulated kit's inputs.
 
 The checker runs ``python -m kitsdk.lessons.harness FD SCRIPT`` with one end of a socket
-pair on FD (JSON lines, ``kitsdk.agent.ipc.Channel``). Here, in the script's own process:
+pair on FD (JSON lines, ``kitsdk.ipc.Channel``). Here, in the script's own process:
 
 - when the script builds its kit, the harness says so (``kit``) and holds the script there
   until the checker has set the scene (``go``), so the world is ready before the first
@@ -31,8 +31,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Final
 
 from .. import safety
-from ..agent.ipc import Channel
 from ..exc import KitError
+from ..ipc import Channel
 from ..script import run_script
 
 if TYPE_CHECKING:

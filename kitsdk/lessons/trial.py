@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
-from ..agent.ipc import Channel
+from ..ipc import Channel
 from .exc import BadLesson, StepFailed
 from .journal import Journal
 

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from firmware_bridge import BoardTimeout, PinMode
-from firmware_bridge.emulator import BOARDS, Emulator, serve_url
+from firmware_bridge import BOARDS, BoardTimeout, PinMode
+from firmware_bridge.emulator import Emulator, serve_url
 
 from ..exc import DeviceFailed, NotSimulated
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from .factory import SimFactory
+from .presses import Presses
 from .sources import Source
 from .spi import SimMCP3008
 from .world import SimWorld
@@ -33,6 +34,7 @@ class Simulator:
         self.world = SimWorld()
         self._adcs: dict[tuple[str, ...], SimMCP3008] = {}
         self._parts: list[Closeable] = []
+        self._presses = Presses(self.press, self.release)
 
     # -- for scripts and lesson checks -------------------------------------------------
     def set(self, name: str, value: float | bool | Source) -> None:
@@ -44,12 +46,25 @@ class Simulator:
         return self.world.get(name)
 
     def press(self, name: str) -> None:
-        """Press simulated button ``name`` (its ``when_pressed`` runs)."""
+        """Press simulated button ``name``: its ``when_pressed`` runs and a wait for it ends.
+
+        The one way every press comes in: code, lesson checks, a view of the kit, and
+        Enter in a terminal.
+        """
         self.world.set(name, True)
+        self._presses.pressed(name)
 
     def release(self, name: str) -> None:
         """Release simulated button ``name``."""
         self.world.set(name, False)
+
+    def wait_for_press(self, button: Any, timeout: float | None = None) -> bool:
+        """Wait for simulated ``button`` (a device) to be pressed; True if it was.
+
+        In a terminal Enter presses it too; with none, the wait says once how to press it
+        (``kitsdk.sim.presses``).
+        """
+        return self._presses.wait(button, timeout)
 
     def inputs(self) -> list[str]:
         """The names that ``set`` accepts."""

@@ -95,6 +95,8 @@ EVENTS: dict[str, dict[str, Check]] = {
     "script.started": {"script": _script},
     "script.finished": {"script": _script, "code": _exit_code, "output": check_lines},
     "script.crashed": {"script": _script, "error": check_text, "output": check_lines},
+    "script.stopped": {"script": _script, "by": check_name, "output": check_lines},
+    "script.reset": {"script": _script, "by": check_name, "output": check_lines},
     "button.pressed": {"device": check_name},
     "safety.stopped": {"reason": check_text},
     "error": {"source": check_name, "message": check_text},

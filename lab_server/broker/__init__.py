@@ -5,10 +5,16 @@
     broker = start_broker(config, store.kit_logins)   # a PrivateMosquitto or EmbeddedBroker
     broker.info()        # BrokerInfo(kind="mosquitto", url="mqtt://127.0.0.1:40123", ...)
     broker.reload()      # after a kit was added: new passwd and acl, SIGHUP
+    broker.status()      # running, restarts, last exit (the supervisor's view)
     broker.stop()
 
-``acl`` holds the access rules (as Mosquitto files and as a function), ``mosquitto`` the
-child process and its config, ``embedded`` the amqtt fallback.
+    broker = make_broker(config, store.kit_logins)    # the same broker, not started:
+    broker.plan()        # its port (the running lab's, or the next start's)
+    broker.reload_other()  # a kit added from another process: files, SIGHUP the lab's broker
+
+``acl`` holds the access rules (as Mosquitto files and as a function), ``files`` the
+private broker's folder, ``mosquitto`` the supervised child process and its config,
+``embedded`` the amqtt fallback.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from ..config import LabConfig
 from ..exc import BrokerError
@@ -57,9 +63,15 @@ class PrivateBroker(Protocol):
     @property
     def running(self) -> bool: ...
 
+    def plan(self) -> None: ...
+
     def start(self) -> None: ...
 
+    def status(self) -> dict[str, Any]: ...
+
     def reload(self) -> None: ...
+
+    def reload_other(self) -> None: ...
 
     def stop(self, *, kill: bool = False) -> None: ...
 
@@ -70,26 +82,31 @@ def broker_info(broker: PrivateBroker) -> BrokerInfo:
                       limits=broker.limits)
 
 
-def start_broker(config: LabConfig, logins: Callable[[], list[tuple[str, str]]]
-                 ) -> PrivateBroker:
-    """Start the lab's own broker as ``config.broker_kind`` says ("auto": Mosquitto if its
-    binary is installed, else amqtt); logs which one runs and its limits."""
+def make_broker(config: LabConfig, logins: Callable[[], list[tuple[str, str]]]
+                ) -> PrivateBroker:
+    """The lab's own broker as ``config.broker_kind`` says ("auto": Mosquitto if its binary
+    is installed, else amqtt), not started."""
     executable = find_mosquitto() if config.broker_kind in ("auto", "mosquitto") else None
-    broker: PrivateBroker
+    directory = config.data_dir / "mosquitto"
     if executable is not None:
-        broker = PrivateMosquitto(
-            executable, config.data_dir / "mosquitto", lab=config.lab, host=config.broker_host,
+        return PrivateMosquitto(
+            executable, directory, lab=config.lab, host=config.broker_host,
             port=config.broker_port, logins=logins,
             queued=queue_limit(config.class_size, config.max_rate, config.queue_seconds))
-    elif config.broker_kind == "mosquitto":
+    if config.broker_kind == "mosquitto":
         raise BrokerError("broker_kind is mosquitto, but no mosquitto binary is installed "
                           "(apt install mosquitto)")
-    elif amqtt_available():
-        broker = EmbeddedBroker(lab=config.lab, host=config.broker_host,
-                                port=config.broker_port, logins=logins)
-    else:
-        raise BrokerError("no broker to start: install mosquitto (apt install mosquitto), "
-                          "or amqtt (pip install 'kitsdk[server]'), or set broker_url")
+    if amqtt_available():
+        return EmbeddedBroker(lab=config.lab, host=config.broker_host, port=config.broker_port,
+                              logins=logins, directory=directory)
+    raise BrokerError("no broker to start: install mosquitto (apt install mosquitto), "
+                      "or amqtt (pip install 'kitsdk[server]'), or set broker_url")
+
+
+def start_broker(config: LabConfig, logins: Callable[[], list[tuple[str, str]]]
+                 ) -> PrivateBroker:
+    """Start the lab's own broker (``make_broker``); logs which one runs and its limits."""
+    broker = make_broker(config, logins)
     broker.start()
     log.log(logging.WARNING if broker.kind == "amqtt" else logging.INFO, "broker: %s",
             broker.limits)
@@ -106,6 +123,7 @@ __all__ = [
     "allowed",
     "broker_info",
     "find_mosquitto",
+    "make_broker",
     "password_file",
     "start_broker",
 ]

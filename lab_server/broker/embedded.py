@@ -22,11 +22,13 @@ import threading
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..exc import BrokerError
 from ..passwords import hash_password, new_password, verify_password
 from .acl import SERVER_USER, Action, allowed
+from .files import BrokerFiles
 from .mosquitto import free_port
 
 log = logging.getLogger(__name__)
@@ -49,9 +51,10 @@ class EmbeddedBroker:
     kind = "amqtt"
 
     def __init__(self, *, lab: str, host: str, port: int,
-                 logins: Callable[[], list[tuple[str, str]]]) -> None:
+                 logins: Callable[[], list[tuple[str, str]]], directory: Path) -> None:
         self.lab = lab
         self.host = host
+        self.files = BrokerFiles(directory, lab)  # only for its port, kept like Mosquitto's
         self._requested_port = port
         self.port = 0
         self._logins = logins
@@ -80,6 +83,20 @@ class EmbeddedBroker:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+    def plan(self) -> None:
+        """Choose the port without starting anything (as ``PrivateMosquitto.plan``)."""
+        self.port = self._requested_port or self.files.remembered_port() or \
+            free_port(self.host)
+        self.files.remember_port(self.port)
+
+    def status(self) -> dict[str, Any]:
+        """For ``/health``: it runs in the server's process, so it is never restarted."""
+        return {"running": self.running, "restarts": 0}
+
+    def reload_other(self) -> None:
+        """From another process: nothing to do, the lab's broker reads the store's logins
+        at the next login of a kit it does not know."""
 
     def reload(self) -> None:
         """Read the kit logins again (also done at each failed login)."""
@@ -110,7 +127,8 @@ class EmbeddedBroker:
         from amqtt.broker import Broker
 
         self.reload()
-        self.port = self._requested_port or free_port(self.host)
+        self.port = self._requested_port or free_port(self.host, self.files.remembered_port())
+        self.files.remember_port(self.port)
         _BROKERS[self._id] = self
         config = {
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},

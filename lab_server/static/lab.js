@@ -137,7 +137,7 @@
       t.dataset.ts = d.ts || u.ts; t.textContent = ago(d.ts || u.ts);
       var k = document.createElement("strong"); k.textContent = d.kind;
       li.appendChild(t); li.appendChild(document.createTextNode(" "));
-      li.appendChild(k); li.appendChild(document.createTextNode(" " + JSON.stringify(d.data || {})));
+      li.appendChild(k); li.appendChild(document.createTextNode(" " + (d.text || JSON.stringify(d.data || {}))));
       var list = document.getElementById("events");
       list.insertBefore(li, list.firstChild);
       while (list.children.length > 200) list.removeChild(list.lastChild);

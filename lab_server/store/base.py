@@ -51,7 +51,7 @@ from .records import (
     LessonProgress,
     UserRecord,
 )
-from .schema import SCHEMA_VERSION, statements
+from .schema import COLUMNS_ADDED, SCHEMA_VERSION, statements
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _KIT_COLUMNS = ("id, team, state, last_seen, profile, running_kind, running_name, lesson, "
                 "lesson_step, lesson_steps, lesson_outcome, lesson_ts, session, sdk, channels, "
                 "created")
+_USER_COLUMNS = "name, role, password_hash, created, sessions"
 _LESSON_EVENTS: dict[str, LessonOutcome] = {
     "lesson.started": "started",
     "lesson.step_passed": "passed",
@@ -149,6 +150,12 @@ class Store(ABC):
         with self._writing("create the tables") as cur:
             for statement in statements(self.dialect):
                 cur.execute(statement)
+            for table, added in COLUMNS_ADDED.items():
+                cur.execute(f"SELECT * FROM {table} LIMIT 0")
+                have = {column[0] for column in cur.description}
+                for column, definition in added.items():
+                    if column not in have:
+                        cur.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
             cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?) "
                                   "ON CONFLICT (key) DO NOTHING"),
                         ("schema_version", str(SCHEMA_VERSION)))
@@ -670,17 +677,32 @@ class Store(ABC):
                           created=created)
 
     def user(self, name: str) -> UserRecord | None:
-        rows = self._query(f"read user {name}", "SELECT name, role, password_hash, created "
-                                                "FROM users WHERE name = ?", (name,))
+        rows = self._query(f"read user {name}", f"SELECT {_USER_COLUMNS} FROM users "
+                                                "WHERE name = ?", (name,))
         return UserRecord(*rows[0]) if rows else None
 
     def users(self) -> list[UserRecord]:
         return [UserRecord(*row) for row in self._query(
-            "list the users", "SELECT name, role, password_hash, created FROM users "
-                              "ORDER BY name")]
+            "list the users", f"SELECT {_USER_COLUMNS} FROM users ORDER BY name")]
 
     def set_password(self, name: str, password_hash: str) -> None:
-        self._update_user(name, "password_hash", password_hash)
+        """Give ``name`` a new password hash; it ends the user's sessions everywhere."""
+        self._update_user(name, "password_hash", password_hash, end_sessions=True)
+
+    def set_role(self, name: str, role: str) -> None:
+        """Make ``name`` a teacher or a mentor; it ends the user's sessions everywhere."""
+        if role not in ROLES:
+            raise BadValue(f"role {role!r:.40} is not one of {', '.join(ROLES)}")
+        self._update_user(name, "role", role, end_sessions=True)
+
+    def end_sessions(self, name: str) -> None:
+        """End every browser session of ``name`` (logout): the next request of each finds
+        its session generation gone by. ``NotFound`` if no such user."""
+        with self._writing(f"end the sessions of user {name}") as cur:
+            cur.execute(self._sql("UPDATE users SET sessions = sessions + 1 WHERE name = ?"),
+                        (name,))
+            if cur.rowcount != 1:
+                raise NotFound(f"there is no user '{name}'")
 
     def set_token(self, name: str, token_hash: str | None) -> None:
         """Set (or with None revoke) the user's API token hash; ``NotFound`` if no such user."""
@@ -692,16 +714,18 @@ class Store(ABC):
             if cur.rowcount != 1:
                 raise NotFound(f"there is no user '{name}'")
 
-    def _update_user(self, name: str, column: str, value: str | None) -> None:
+    def _update_user(self, name: str, column: str, value: str | None, *,
+                     end_sessions: bool = False) -> None:
+        sessions = ", sessions = sessions + 1" if end_sessions else ""
         with self._writing(f"change user {name}") as cur:
-            cur.execute(self._sql(f"UPDATE users SET {column} = ? WHERE name = ?"), (value, name))
+            cur.execute(self._sql(f"UPDATE users SET {column} = ?{sessions} WHERE name = ?"),
+                        (value, name))
             if cur.rowcount != 1:
                 raise NotFound(f"there is no user '{name}'")
 
     def user_by_token(self, token_hash: str) -> UserRecord | None:
-        rows = self._query("find a user by token", "SELECT name, role, password_hash, created "
-                                                   "FROM users WHERE token_hash = ?",
-                           (token_hash,))
+        rows = self._query("find a user by token", f"SELECT {_USER_COLUMNS} FROM users "
+                                                   "WHERE token_hash = ?", (token_hash,))
         return UserRecord(*rows[0]) if rows else None
 
     # -- helpers for tests and tools ---------------------------------------------------------

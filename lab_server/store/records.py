@@ -157,9 +157,14 @@ class AckRecord:
 
 @dataclass(frozen=True, slots=True)
 class UserRecord:
-    """A dashboard login; the web side hashes passwords (werkzeug) and tokens."""
+    """A dashboard login; the web side hashes passwords (werkzeug) and tokens.
+
+    ``sessions`` is the user's session generation: a browser session carries the value it
+    was made under and counts only while it is still the user's (logout, a new password or
+    a new role moves it on, which ends every session of the user at its next request)."""
 
     name: str
     role: Role
     password_hash: str = field(repr=False)
     created: float
+    sessions: int = 0

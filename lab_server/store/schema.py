@@ -99,9 +99,15 @@ CREATE TABLE IF NOT EXISTS users (
     role TEXT NOT NULL,
     password_hash TEXT NOT NULL,
     token_hash TEXT UNIQUE,
-    created {real} NOT NULL
+    created {real} NOT NULL,
+    sessions BIGINT NOT NULL DEFAULT 0
 );
 """
+
+COLUMNS_ADDED = {"users": {"sessions": "BIGINT NOT NULL DEFAULT 0"}}
+"""Columns added after a table was first made: ``table -> {column: definition}``, added to
+an older database when the store opens it (``CREATE TABLE IF NOT EXISTS`` keeps old tables
+as they are)."""
 
 
 def statements(dialect: str) -> list[str]:

@@ -2,9 +2,11 @@
 
 Two ways in:
 
-- **A browser** logs in with a form (``auth``) and holds a session cookie. Every state-changing
-  request (anything but GET, HEAD, OPTIONS) must then carry the session's CSRF token, in the
-  ``X-CSRF-Token`` header (``fetch``, htmx) or a ``csrf_token`` form field; without it: 400.
+- **A browser** logs in with a form (``auth``) and holds a session cookie, good while the
+  user's session generation in the store is the one it was made under (see ``auth``). Every
+  state-changing request (anything but GET, HEAD, OPTIONS) must then carry the session's CSRF
+  token, in the ``X-CSRF-Token`` header (``fetch``, htmx) or a ``csrf_token`` form field;
+  without it: 400.
   The token is per session, random, compared in constant time.
 - **A script** sends ``Authorization: Bearer <token>`` (``POST /api/tokens`` or
   ``kitlab users token NAME`` makes one). Only the token's SHA-256 is stored. A token carries no
@@ -133,9 +135,10 @@ def _load_user() -> BaseResponse | None:
     name = session.get("user")
     if isinstance(name, str):
         record = store.user(name)
-        if record is not None and field_of(record, "role") in ROLES:
+        if record is not None and field_of(record, "role") in ROLES \
+                and session.get("sessions") == field_of(record, "sessions", 0):
             g.user = User(name, field_of(record, "role"), "session")
-        else:  # the account was removed: the cookie is worth nothing now
+        else:  # removed, logged out, new password or role: the cookie is worth nothing now
             session.clear()
     return None
 

@@ -1,10 +1,14 @@
 """Logging in and out, and API tokens for scripts.
 
 Passwords are checked against werkzeug's hash (scrypt by default, made by
-``kitlab users add``). Failed logins are throttled per address and per user name
-(:class:`~lab_server.web.ratelimit.LoginThrottle`): past the limit, 429 with ``Retry-After``,
-even for the right password. A successful login starts a fresh session (no fixation) with a
-new CSRF token. Nothing here logs a password or a token.
+``kitlab users add``). Failed logins are throttled (:class:`~lab_server.web.ratelimit.
+LoginThrottle`) per user name and address, per address, and for the whole server (see
+:func:`login_limits`): past a limit, 429 with ``Retry-After`` and the time in words, even for
+the right password. A successful login starts a fresh session (no fixation) with a new CSRF
+token, tied to the user's session generation; logging out moves the generation on, which
+ends the user's sessions everywhere, a copy of the cookie included (so do a new password and
+a new role: ``Store.set_password``, ``Store.set_role``). Nothing here logs a password or a
+token.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from .access import (
     new_token,
     token_hash,
 )
-from .ratelimit import LoginThrottle
+from .ratelimit import Limit, LoginThrottle
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__)
@@ -49,9 +53,28 @@ _DUMMY_HASH = generate_password_hash("not a password")
 def throttle() -> LoginThrottle:
     state = lab(current_app).state
     if "login_throttle" not in state:
-        state["login_throttle"] = LoginThrottle(current_app.config["LOGIN_FAILURES"],
-                                                current_app.config["LOGIN_WINDOW"])
+        state["login_throttle"] = LoginThrottle(current_app.config["LOGIN_WINDOW"])
     return state["login_throttle"]  # type: ignore[no-any-return]
+
+
+def login_limits(name: str, address: str | None) -> list[Limit]:
+    """The throttle's keys for a login as ``name`` from ``address``, each with its limit:
+    the name from that address (``LOGIN_FAILURES``), the address (``LOGIN_ADDRESS_FAILURES``)
+    and the server (``LOGIN_GLOBAL_FAILURES``). Keep the global limit well above the
+    address limit, so that one address alone can never reach it."""
+    config = current_app.config
+    return [(f"user:{name.lower()}@{address}", int(config["LOGIN_FAILURES"])),
+            (f"addr:{address}", int(config["LOGIN_ADDRESS_FAILURES"])),
+            ("all", int(config["LOGIN_GLOBAL_FAILURES"]))]
+
+
+def in_words(seconds: float) -> str:
+    """``"40 seconds"``, ``"4 minutes"``: a wait as a person reads it (rounded up)."""
+    if seconds <= 60:
+        count, unit = max(1, math.ceil(seconds)), "second"
+    else:
+        count, unit = math.ceil(seconds / 60), "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -72,23 +95,24 @@ def login() -> Any:
 
     name = request.form.get("username", "").strip()[:64]
     password = request.form.get("password", "")
-    keys = [f"addr:{request.remote_addr}", f"user:{name.lower()}"]
+    limits = login_limits(name, request.remote_addr)
     limiter = throttle()
-    wait = limiter.retry_after(keys)
+    wait = limiter.retry_after(limits)
     if wait > 0:
         log.warning("login throttled for %r from %s", name, request.remote_addr)
-        return _login_page("Too many failed logins. Wait a few minutes and try again.", 429,
+        return _login_page(f"Too many failed logins. Try again in {in_words(wait)}.", 429,
                            retry_after=wait)
     record = lab(current_app).services.store.user(name) if name else None
     stored = field_of(record, "password_hash") if record is not None else None
     if not check_password_hash(stored or _DUMMY_HASH, password) or stored is None:
-        limiter.failed(keys)
+        limiter.failed(limits)
         log.info("failed login for %r from %s", name, request.remote_addr)
         return _login_page("Wrong name or password.", 401)
-    limiter.succeeded(f"user:{name.lower()}")
+    limiter.succeeded(limits[0][0])
     session.clear()
     session.permanent = True
     session["user"] = name
+    session["sessions"] = field_of(record, "sessions", 0)
     csrf_token()
     log.info("%s logged in from %s", name, request.remote_addr)
     return redirect(_safe_next(request.form.get("next")))
@@ -105,6 +129,11 @@ def _login_page(message: str, status: int, retry_after: float = 0) -> BaseRespon
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Log out: the user's sessions end everywhere (a saved copy of the cookie too)."""
+    user = current_user()
+    if user is not None and user.via == "session":
+        lab(current_app).services.store.end_sessions(user.name)
+        log.info("%s logged out from %s", user.name, request.remote_addr)
     session.clear()
     return redirect(url_for("auth.login"))
 

@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, render_template, request
 from ..app import lab
 from .access import current_user, login_required, teacher_required
 from .api import ALL_KITS, find_kit, issue_command
-from .present import command_json, jsonable, key_readings, kit_json
+from .present import command_json, event_json, jsonable, key_readings, kit_json
 
 bp = Blueprint("dashboard", __name__)
 
@@ -50,7 +50,7 @@ def kit(kit: str) -> Any:
     store = lab(current_app).services.store
     record = kit_json(find_kit(kit))
     latest = jsonable(store.latest(kit)) or {}
-    events = jsonable(store.events(kit, limit=50)) or []
+    events = [event_json(e) for e in store.events(kit, limit=50)]
     channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
     has_camera = kit_has_camera(record["profile"], channels or {})
     return render_template("kit.html", kit=record, latest=latest, events=events,

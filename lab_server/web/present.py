@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import enum
+import json
 import math
 import time
 from collections.abc import Mapping
@@ -106,11 +107,46 @@ def progress_text(progress: Any) -> str:
     return ", ".join(f"{k} {v}" for k, v in data.items() if k != "lesson")
 
 
+#: Who ended a script (``by`` of ``script.stopped`` and ``script.reset``), in words.
+_WHO = {"teacher": "the teacher", "student": "the student (Ctrl+C in kit run)",
+        "agent": "the kit agent, shutting down"}
+
+
+def event_text(kind: str, data: Mapping[str, Any], ts: float | None = None) -> str:
+    """A kit event as the event log says it: ``drive.py stopped by the teacher at 10:42``,
+    ``drive.py crashed: ZeroDivisionError on line 12: division by zero``; other kinds
+    show their fields as JSON. Times are the lab server's local clock."""
+    script = data.get("script", "the script")
+    if kind in ("script.stopped", "script.reset"):
+        by = str(data.get("by", ""))
+        at = f" at {datetime.fromtimestamp(ts):%H:%M}" if ts is not None else ""
+        verb = "stopped" if kind == "script.stopped" else "reset"
+        return f"{script} {verb} by {_WHO.get(by, by or 'someone')}{at}"
+    if kind == "script.crashed":
+        return f"{script} crashed: {data.get('error', '')}"
+    if kind == "script.finished":
+        return f"{script} finished"
+    if kind == "script.started":
+        return f"{script} started"
+    return json.dumps(jsonable(data))
+
+
+def event_json(record: Any) -> dict[str, Any]:
+    """A stored event (``EventRecord``) with its words under ``text``."""
+    data = jsonable(record)
+    data = data if isinstance(data, dict) else {}
+    return data | {"text": event_text(str(data.get("kind", "")), data.get("data") or {},
+                                      seconds(data.get("ts")))}
+
+
 def update_json(update: Any) -> dict[str, Any]:
-    """A hub ``Update(kind, kit, data, ts)``."""
-    return {"kind": str(jsonable(field_of(update, "kind"))), "kit": field_of(update, "kit"),
-            "ts": seconds(field_of(update, "ts")) or time.time(),
-            "data": jsonable(field_of(update, "data"))}
+    """A hub ``Update(kind, kit, data, ts)``; an event's data gets its words (``text``)."""
+    kind = str(jsonable(field_of(update, "kind")))
+    data = jsonable(field_of(update, "data"))
+    if kind == "event" and isinstance(data, dict):
+        data = event_json(data)
+    return {"kind": kind, "kit": field_of(update, "kit"),
+            "ts": seconds(field_of(update, "ts")) or time.time(), "data": data}
 
 
 def command_json(command: Any) -> dict[str, Any]:

@@ -3,19 +3,29 @@
 Design (measured in ``benchmarks/bench_lab_web.py``): waitress runs a fixed pool of task
 threads over one asyncore loop that does all socket I/O. A live stream (``web/live.py``)
 holds one task thread for its life, blocked in the hub's ``get(timeout)`` (no GIL held), so
-the pool is ``LIVE_MAX_STREAMS`` stream threads plus ``request_threads`` for everything else,
-and ``/live`` refuses the stream past ``LIVE_MAX_STREAMS`` with 503: a crowd of browsers can
-never take the threads that a teacher's Stop needs. Waitress's defaults would not do: 4
-threads (a fifth stream waits forever), ``connection_limit`` 100 (the 101st browser is not
-even accepted) and select() (at most 1,024 descriptors). Other options considered:
-gunicorn's sync workers kill a request after 30 s, its gthread workers are the same design
-with more processes (each with its own hub subscription), and an asyncio SSE server beside
-the WSGI one would need a second port or a proxy and a second way to check the session.
+the pool is ``LIVE_MAX_STREAMS`` stream threads plus ``WEB_REQUEST_THREADS`` for everything
+else, and ``/live`` refuses the stream past ``LIVE_MAX_STREAMS`` with 503: a crowd of
+browsers can never take the threads that a teacher's Stop needs. Both come from the app's
+config, and ``LIVE_MAX_STREAMS`` by default from the lab's ``class_size`` (``app.py``), so a
+room of 40 kits runs 48 web threads, not a fixed 200 (waitress starts them all at once).
+Waitress's defaults would not do: 4 threads (a fifth stream waits forever),
+``connection_limit`` 100 (the 101st browser is not even accepted) and select() (at most
+1,024 descriptors). Other options considered: gunicorn's sync workers kill a request after
+30 s, its gthread workers are the same design with more processes (each with its own hub
+subscription), and an asyncio SSE server beside the WSGI one would need a second port or a
+proxy and a second way to check the session.
+
+The lab server's threads, all bounded (``docs/deploy.md``): these web threads, the loop
+that serves them (the caller's thread for ``run()``), and the backend's three: the ingest's
+MQTT network thread, its store writer, and the private broker's supervisor (or amqtt's
+event loop).
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 import threading
 from typing import Any
 
@@ -25,7 +35,23 @@ from ..app import lab
 
 log = logging.getLogger(__name__)
 
-REQUEST_THREADS = 16
+REQUEST_THREADS = 8
+"""Web threads for pages, the API, commands and exports, unless ``WEB_REQUEST_THREADS``."""
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something listens on ``host:port`` already (bound as waitress binds, with
+    ``SO_REUSEADDR``, so a port in TIME_WAIT counts as free)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
 
 
 class WebServer:
@@ -36,11 +62,14 @@ class WebServer:
     """
 
     def __init__(self, app: Flask, host: str = "127.0.0.1", port: int = 8080, *,
-                 request_threads: int = REQUEST_THREADS) -> None:
+                 request_threads: int | None = None) -> None:
         from waitress.server import create_server
 
         streams = int(app.config["LIVE_MAX_STREAMS"])
+        if request_threads is None:
+            request_threads = int(app.config.get("WEB_REQUEST_THREADS", REQUEST_THREADS))
         self.app = app
+        self.stream_threads, self.request_threads = streams, request_threads
         self.threads = streams + request_threads
         self._server: Any = create_server(
             app, host=host, port=port, threads=self.threads,
@@ -60,7 +89,8 @@ class WebServer:
         return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.port}"
 
     def run(self) -> None:
-        log.info("serving on %s with %d threads", self.url, self.threads)
+        log.info("serving on %s with %d threads (%d for live streams, %d for requests)",
+                 self.url, self.threads, self.stream_threads, self.request_threads)
         try:
             self._server.run()
         except OSError:  # the loop's sockets were closed under it by close()

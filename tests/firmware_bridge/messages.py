@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from firmware_bridge.emulator import UNO
+from firmware_bridge import UNO
 from firmware_bridge.protocol import (
     AnalogMappingQuery,
     AnalogReport,

@@ -9,13 +9,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import pyfirmata2
 import pytest
 
 from firmware_bridge import Emulator, PinMode
 
 from .conftest import WAIT
-
-pyfirmata2 = pytest.importorskip("pyfirmata2")
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from firmware_bridge import LocalProtocolError
-from firmware_bridge.emulator import MEGA, UNO, BoardCore, RegisterDevice
+from firmware_bridge import MEGA, UNO, LocalProtocolError
+from firmware_bridge.emulator import BoardCore, RegisterDevice
 from firmware_bridge.protocol import (
     AnalogMappingQuery,
     AnalogReport,

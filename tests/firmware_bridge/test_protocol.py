@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from firmware_bridge import LocalProtocolError
-from firmware_bridge.emulator import MEGA, UNO
+from firmware_bridge import MEGA, UNO, LocalProtocolError
 from firmware_bridge.protocol import (
     AnalogReport,
     AnalogWrite,

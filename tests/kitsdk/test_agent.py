@@ -6,112 +6,24 @@ a real kit outlive the process that drove them, and so does the journal.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from agent_lab import KIT, LAB, LEFT_FORWARD, Lab, decoded, journal, start_script
 from helpers import wait_until
 
-from kitsdk.agent.config import AgentConfig
 from kitsdk.agent.control import ControlServer
-from kitsdk.agent.supervisor import Agent
-from kitsdk.telemetry import Command, CommandAck, Event, Status, Telemetry, decode, encode
-
-LAB, KIT = "lab", "kit-1"
-ROOT = f"kitsdk/v1/{LAB}/{KIT}"
-LEFT_FORWARD = "GPIO10"  # the rover's left motor, forward input
-
-DRIVE = """
-import signal, time
-from kitsdk import Kit
-kit = Kit("rover")
-kit.drive.forward(0.9)
-print("driving", flush=True)
-"""
+from kitsdk.telemetry import Telemetry
 
 
-def decoded(subscriber: Any, kind: str) -> list[Any]:
-    return [decode(m.topic, m.payload) for m in subscriber.on(f"{ROOT}/{kind}")]
-
-
-def journal(trace: Path, pin: str) -> list[dict[str, Any]]:
-    if not trace.exists():
-        return []
-    return [e for e in map(json.loads, trace.read_text().splitlines()) if e["pin"] == pin]
-
-
-class Lab:
-    """The lab's side: a subscriber to everything of the kit, and a command sender."""
-
-    def __init__(self, subscriber: Any) -> None:
-        self.sub = subscriber
-
-    def command(self, name: str, kit: str = KIT, **args: Any) -> Command:
-        command = Command(name=name, issuer="teacher", args=args)
-        self.sub.publish(f"kitsdk/v1/{LAB}/{kit}/cmd", encode(command))
-        return command
-
-    def ack(self, command: Command, timeout: float = 10.0) -> CommandAck:
-        def answered(_: object) -> bool:
-            return any(a.id == command.id for a in decoded(self.sub, "cmd/ack"))
-
-        assert self.sub.wait_for(answered, timeout), f"no ack for {command.name}"
-        return next(a for a in decoded(self.sub, "cmd/ack") if a.id == command.id)
-
-    def events(self, kind: str) -> list[Event]:
-        return [e for e in decoded(self.sub, "event") if e.kind == kind]
-
-    def latest_status(self) -> Status:
-        return decoded(self.sub, "status")[-1]
-
-
-@pytest.fixture
-def agent_factory(tmp_path: Path, mosquitto: Any) -> Iterator[Callable[..., Agent]]:
-    agents: list[tuple[Agent, threading.Thread]] = []
-
-    def make(**changes: Any) -> Agent:
-        config = AgentConfig(broker=mosquitto.url, lab=LAB, kit=KIT, profile="rover",
-                             rate=20, outbox=str(tmp_path / f"outbox{len(agents)}.db"),
-                             control_socket=str(tmp_path / "agent.sock"), **changes)
-        agent = Agent(config, backend="sim")
-        thread = threading.Thread(target=agent.serve, daemon=True)
-        thread.start()
-        agents.append((agent, thread))
-        assert agent.link.wait_connected(10)
-        return agent
-
-    yield make
-    for agent, thread in agents:
-        agent.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def lab(mosquitto: Any, mqtt_subscriber: Any) -> Lab:
-    return Lab(mqtt_subscriber(mosquitto.url, [f"kitsdk/v1/{LAB}/#"]))
-
-
-def start_script(agent: Agent, tmp_path: Path, body: str) -> Path:
-    """Run DRIVE + body under the agent; return its pin journal once it drives."""
-    script = tmp_path / "student.py"
-    script.write_text(DRIVE + body)
-    trace = tmp_path / "trace.jsonl"
-    env = {**os.environ, "KITSDK_BACKEND": "sim", "KITSDK_SIM_TRACE": str(trace)}
-    assert agent.start_script(script, env=env) is None
-    wait_until(lambda: agent.run is not None and "driving" in agent.run.tail, 10, "driving")
-    return trace
-
-
-def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> None:
-    agent = agent_factory()
+def test_status_and_telemetry_reach_the_lab(agents: Any, lab: Lab) -> None:
+    agent = agents()
     assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 5)
     status = lab.latest_status()
     assert (status.state, status.profile) == ("online", "rover")
@@ -126,8 +38,8 @@ def test_status_and_telemetry_reach_the_lab(agent_factory: Any, lab: Lab) -> Non
                             .values["distance"]["distance"] == pytest.approx(0.3))
 
 
-def test_every_command_is_acknowledged(agent_factory: Any, lab: Lab) -> None:
-    agent_factory()
+def test_every_command_is_acknowledged(agents: Any, lab: Lab) -> None:
+    agents()
     for name, args in [("stop", {}), ("identify", {"seconds": 1.0}), ("reset", {}),
                        ("unlock", {})]:
         assert lab.ack(lab.command(name, **args)).outcome == "ok", name
@@ -138,9 +50,9 @@ def test_every_command_is_acknowledged(agent_factory: Any, lab: Lab) -> None:
     assert lab.ack(everyone).outcome == "ok"
 
 
-def test_a_locked_kit_refuses_scripts_until_unlocked(agent_factory: Any, lab: Lab,
+def test_a_locked_kit_refuses_scripts_until_unlocked(agents: Any, lab: Lab,
                                                      tmp_path: Path) -> None:
-    agent = agent_factory()
+    agent = agents()
     assert lab.ack(lab.command("lock", message="eyes on the board")).outcome == "ok"
     assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
     script = tmp_path / "hello.py"
@@ -154,8 +66,8 @@ def test_a_locked_kit_refuses_scripts_until_unlocked(agent_factory: Any, lab: La
 
 
 def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
-        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
-    agent = agent_factory()
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agents()
     trace = start_script(agent, tmp_path, "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
                                           "while True: pass\n")
     assert journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9
@@ -165,16 +77,14 @@ def test_reset_stops_a_tight_loop_that_ignores_sigterm_within_500ms(
     stopped = journal(trace, LEFT_FORWARD)[-1]
     assert stopped["state"] == 0
     assert stopped["t"] - sent < 0.5, f"motor stopped {stopped['t'] - sent:.3f} s after reset"
-    crashed = lab.events("script.crashed")
-    assert lab.sub.wait_for(lambda _: lab.events("script.crashed"))
-    crashed = lab.events("script.crashed")[0]
-    assert crashed.data["script"] == "student.py"
+    assert lab.sub.wait_for(lambda _: lab.events("script.reset"))
+    assert lab.events("script.reset")[0].data["script"] == "student.py"
     assert agent.kit is not None  # the agent owns the pins again
 
 
 def test_losing_the_lab_stops_the_motors_after_the_grace(
-        agent_factory: Any, mosquitto: Any, tmp_path: Path) -> None:
-    agent = agent_factory(lab_lost_grace=0.5)
+        agents: Any, mosquitto: Any, tmp_path: Path) -> None:
+    agent = agents(lab_lost_grace=0.5)
     trace = start_script(agent, tmp_path, "while True:\n    kit.drive.forward(0.9)\n"
                                           "    time.sleep(0.005)\n")
     lost = time.time()
@@ -189,9 +99,9 @@ def test_losing_the_lab_stops_the_motors_after_the_grace(
     wait_until(lambda: journal(trace, LEFT_FORWARD)[-1]["state"] == 0.9, 10, "motors again")
 
 
-def test_kit_run_hands_the_script_to_the_agent(agent_factory: Any, lab: Lab,
+def test_kit_run_hands_the_script_to_the_agent(agents: Any, lab: Lab,
                                                tmp_path: Path) -> None:
-    agent = agent_factory()
+    agent = agents()
     control = ControlServer(agent, agent.config.control_socket)
     try:
         script = tmp_path / "greet.py"
@@ -238,8 +148,8 @@ def test_sigterm_stops_the_agent_cleanly(mosquitto: Any, lab: Lab, tmp_path: Pat
     assert lab.latest_status().state == "offline"
 
 
-def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
-    agent = agent_factory()
+def test_lesson_progress_reaches_the_lab(agents: Any, lab: Lab, tmp_path: Path) -> None:
+    agent = agents()
     script = tmp_path / "lesson.py"
     script.write_text(
         "from kitsdk.lessons import progress\n"
@@ -257,8 +167,8 @@ def test_lesson_progress_reaches_the_lab(agent_factory: Any, lab: Lab, tmp_path:
 
 
 def test_telemetry_from_an_outage_arrives_later_marked_historical(
-        agent_factory: Any, mosquitto: Any, lab: Lab) -> None:
-    agent = agent_factory()
+        agents: Any, mosquitto: Any, lab: Lab) -> None:
+    agent = agents()
     assert lab.sub.wait_for(lambda _: len(decoded(lab.sub, "telemetry")) >= 3)
     mosquitto.stop()
     wait_until(lambda: not agent.link.connected, 10, "the link noticed")
@@ -276,10 +186,10 @@ def test_telemetry_from_an_outage_arrives_later_marked_historical(
 
 
 def test_kit_lesson_check_on_a_kit_reports_each_step_to_the_lab(
-        agent_factory: Any, lab: Lab, tmp_path: Path) -> None:
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
     from kitsdk.lessons import find
 
-    agent = agent_factory()
+    agent = agents()
     script = tmp_path / "blink.py"
     script.write_text(find("blink").solution)
     control = ControlServer(agent, agent.config.control_socket)
@@ -296,3 +206,18 @@ def test_kit_lesson_check_on_a_kit_reports_each_step_to_the_lab(
     finished = lab.events("lesson.finished")[0].data
     assert finished["lesson"] == "blink" and finished["passed"] == finished["steps"]
     assert len(lab.events("lesson.step_passed")) == finished["steps"]
+
+
+def test_the_agents_modules_load_no_driver_and_no_gpiozero() -> None:
+    """Drivers (and gpiozero under them) load when the agent builds its kit, not before:
+    ``kit agent --help``, ``kit run`` and the script's child runner stay light."""
+    modules = ["child", "config", "control", "leftover", "link", "outbox", "runner",
+               "sampling", "service", "supervisor"]
+    probe = ("import sys\n"
+             + "".join(f"import kitsdk.agent.{m}\n" for m in modules)
+             + "print(sorted(m for m in sys.modules if m == 'gpiozero'"
+               " or m.startswith(('gpiozero.', 'kitsdk.devices'))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "[]\n"

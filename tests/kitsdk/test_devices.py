@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from bench_kit import BENCH
+from hardware import kit_on_this_backend
 from helpers import wait_until
 
 from kitsdk import BadValue, DeviceClosed, DeviceFailed, Kit, Reading
@@ -29,42 +31,6 @@ from kitsdk.devices import (
     TonalBuzzer,
 )
 from kitsdk.sim import SimFactory
-
-#: One of each driver that the starter and rover kits do not have.
-BENCH = """
-[kit]
-name = "bench"
-
-[devices.lamp]
-driver = "pwm_led"
-pin = 12
-frequency = 200
-
-[devices.speaker]
-driver = "tonal_buzzer"
-pin = 13
-
-[devices.fan]
-driver = "motor"
-forward = 20
-backward = 21
-
-[devices.arm]
-driver = "angular_servo"
-pin = 16
-
-[devices.ldr]
-driver = "light_sensor"
-pin = 5
-
-[devices.probe]
-driver = "ds18b20"
-max_age = 0
-
-[devices.pot]
-driver = "mcp3008"
-channel = 3
-"""
 
 #: A 10-bit ADC reads a level to within one step (plus rounding).
 ADC_STEP = 1 / 1023
@@ -85,6 +51,20 @@ def bench(make_kit: Callable[..., Kit], tmp_path: Path) -> Kit:
 
 
 @pytest.fixture
+def starter() -> Iterator[Kit]:
+    """The starter kit on the run's backend (real pins with KITSDK_BACKEND=real)."""
+    with kit_on_this_backend("starter") as kit:
+        yield kit
+
+
+@pytest.fixture
+def rover() -> Iterator[Kit]:
+    """The rover on the run's backend (real pins with KITSDK_BACKEND=real)."""
+    with kit_on_this_backend("rover") as kit:
+        yield kit
+
+
+@pytest.fixture
 def factory() -> Iterator[SimFactory]:
     """A simulated pin factory for devices built by hand, as a kit maker would."""
     factory = SimFactory()
@@ -94,8 +74,9 @@ def factory() -> Iterator[SimFactory]:
 
 # -- LEDs ---------------------------------------------------------------------------------------
 
+@pytest.mark.hardware
 def test_led_on_and_off_drive_its_pin(starter: Kit) -> None:
-    pin = starter.sim.pin("GPIO17")
+    pin = starter.red.pin
     assert pin.function == "output"
     starter.red.on()
     assert pin.state == 1
@@ -104,7 +85,7 @@ def test_led_on_and_off_drive_its_pin(starter: Kit) -> None:
     starter.red.off()
     assert pin.state == 0
     assert starter.red.read() == {"on": Reading(False, "")}
-    assert starter.sim.pin("GPIO27").state == 0  # amber untouched
+    assert starter.amber.pin.state == 0  # amber untouched
 
 
 def test_led_blink_pattern_is_on_the_pin(starter: Kit) -> None:
@@ -314,9 +295,13 @@ def test_an_on_off_motor_takes_full_speed_only(factory: SimFactory) -> None:
 
 
 def motor_pins(kit: Kit) -> list[float]:
-    return [float(kit.sim.pin(p).state) for p in ("GPIO10", "GPIO9", "GPIO8", "GPIO7")]
+    """The drive base's four driver inputs: left forward, left backward, right ..."""
+    motors = (kit.drive.left_motor, kit.drive.right_motor)
+    return [float(device.pin.state) for motor in motors
+            for device in (motor.forward_device, motor.backward_device)]
 
 
+@pytest.mark.hardware
 @pytest.mark.parametrize("move, left, right", [
     (lambda d: d.forward(0.6), 0.6, 0.6),
     (lambda d: d.backward(0.2), -0.2, -0.2),
@@ -341,6 +326,7 @@ def test_drive_base_moves(rover: Kit, move: Callable[[object], None], left: floa
     assert (rover.drive.left_speed, rover.drive.right_speed) == (0, 0)
 
 
+@pytest.mark.hardware
 @pytest.mark.parametrize("move, what", [
     (lambda d: d.forward(2.0), "speed 2.0"),
     (lambda d: d.forward(-1), "speed -1"),
@@ -359,6 +345,7 @@ def test_drive_base_out_of_range_names_it(rover: Kit, move: Callable[[object], N
     assert motor_pins(rover) == [0.3, 0, 0.3, 0]  # nothing half-applied
 
 
+@pytest.mark.hardware
 def test_drive_base_motors_are_named_after_it(rover: Kit) -> None:
     assert rover.drive.left_motor.name == "drive.left"
     assert rover.drive.right_motor.name == "drive.right"
@@ -368,8 +355,9 @@ def test_drive_base_motors_are_named_after_it(rover: Kit) -> None:
 
 # -- servos -------------------------------------------------------------------------------------
 
+@pytest.mark.hardware
 def test_servo_positions_on_the_pin(rover: Kit) -> None:
-    pin = rover.sim.pin("GPIO12")
+    pin = rover.servo.pwm_device.pin
     assert pin.frequency == 50  # a 20 ms frame
     rover.servo.min()
     assert pin.state == pytest.approx(1 / 20)  # 1 ms pulse
@@ -383,6 +371,7 @@ def test_servo_positions_on_the_pin(rover: Kit) -> None:
     assert pin.state == 0
 
 
+@pytest.mark.hardware
 @pytest.mark.parametrize("position", [2, -1.5, "left", True])
 def test_servo_position_out_of_range(rover: Kit, position: object) -> None:
     with pytest.raises(BadValue) as info:

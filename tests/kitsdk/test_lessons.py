@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from helpers import wait_until
 
+import kitsdk.cli
 import kitsdk.lessons
 from kitsdk import BadMessage
 from kitsdk.lessons import (
@@ -247,7 +248,8 @@ def test_a_crash_is_shown_with_its_line(tmp_path: Path) -> None:
     report = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "print(amber)\n"))
     failed = report.results[1]
     assert failed.saw == ("the amber LED stayed off. Your script stopped with an error "
-                          "(line 5): NameError: name 'amber' is not defined")
+                          "(line 5): NameError: name 'amber' is not defined. "
+                          "Did you mean: 'aiter'?")  # Python's own suggestion, kept
     assert failed.hint == "fix that error first; then switch it on: kit.amber.on()"
 
 
@@ -461,8 +463,8 @@ def test_the_agent_can_run_a_check_as_a_script(tmp_path: Path, monkeypatch: pyte
     monkeypatch.setattr(sys, "argv", sys.argv[:])
     monkeypatch.setattr(sys, "path", sys.path[:])
     student = script(tmp_path, find("colour-rover").starter)
-    as_script = Path(kitsdk.lessons.__file__).with_name("__main__.py")
-    assert run_script(as_script, ["check", "colour-rover", str(student)]) == 1
+    as_script = Path(kitsdk.cli.__file__).with_name("__main__.py")
+    assert run_script(as_script, ["lesson", "check", "colour-rover", str(student)]) == 1
     assert [kind for kind, _ in events] == [
         "lesson.started", "lesson.step_failed", "lesson.finished"]
     assert events[1][1]["hint"].startswith(

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import unavailable
 
 from kitsdk.agent.config import AgentConfig
 from kitsdk.agent.link import LabLink, noticed_within, will_delay
@@ -399,7 +400,7 @@ def test_tls_with_the_lab_ca_and_the_kit_password(
         tmp_path: Path) -> None:
     openssl, mosquitto_passwd = shutil.which("openssl"), shutil.which("mosquitto_passwd")
     if openssl is None or mosquitto_passwd is None:
-        pytest.skip("needs openssl and mosquitto_passwd")
+        unavailable("needs openssl and mosquitto_passwd (apt-get install openssl mosquitto)")
     make_tls_files(tmp_path, openssl)
     subprocess.run([mosquitto_passwd, "-b", "-c", str(tmp_path / "passwd"), KIT, "s3cret"],
                    check=True, capture_output=True)

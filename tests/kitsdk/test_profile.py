@@ -303,6 +303,14 @@ def test_an_unknown_driver_suggests_the_nearest(write: Callable[[str], Path]) ->
     assert (error.device, error.key) == ("front", "driver")
     assert re.search(r"device 'front'.*unknown driver 'distnce'.*"
                      r"did you mean 'distance_sensor'\?", str(error))
+    assert error.explain().count("did you mean") == 1  # the hint says where the list is
+    assert "kit drivers" in error.hint
+
+
+def test_a_mistyped_key_is_suggested_once(write: Callable[[str], Path]) -> None:
+    error = bad(write, LED_17 + "active_hi = false\n")
+    assert error.explain().count("did you mean 'active_high'?") == 1
+    assert error.hint == "known keys: active_high, initial_value, pin, safe"
 
 
 def test_an_unknown_driver_far_from_any_says_where_the_list_is(
@@ -342,7 +350,7 @@ def test_a_mistyped_key_suggests_the_right_one(write: Callable[[str], Path]) -> 
 def test_an_input_has_no_safe_level(write: Callable[[str], Path]) -> None:
     error = bad(write, '[devices.button]\ndriver = "button"\npin = 26\nsafe = "off"\n')
     assert error.key == "safe"
-    assert "known: bounce_time, hold_repeat, hold_time, pin, pull_up" in str(error)
+    assert error.hint == "known keys: bounce_time, hold_repeat, hold_time, pin, pull_up"
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -530,6 +538,9 @@ def test_no_profile_anywhere(home: Path) -> None:
     assert "/etc/kitsdk/kit.toml" in message
     assert "Kit('starter')" in info.value.hint
     assert "KITSDK_PROFILE" in info.value.hint
+    shell = info.value.explain(shell=True)  # as a kit command prints it
+    assert "--profile starter" in shell
+    assert "Kit(" not in shell
 
 
 def test_a_mistyped_built_in_name_suggests_the_nearest() -> None:

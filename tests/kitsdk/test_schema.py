@@ -506,15 +506,3 @@ def test_importing_the_schema_loads_no_hardware_or_network_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-
-
-def test_decode_speed_sanity(record_property: Any) -> None:
-    """Not a timed test: prints what one telemetry decode costs (run with -s to see it)."""
-    topic, payload = topic_of(TELEMETRY), encode(TELEMETRY)
-    n = 20_000
-    start = time.perf_counter()
-    for _ in range(n):
-        decode(topic, payload)
-    micros = (time.perf_counter() - start) / n * 1e6
-    record_property("decode_us", micros)
-    print(f"\ndecode + validate: {micros:.1f} us per telemetry message ({len(payload)} bytes)")

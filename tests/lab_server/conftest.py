@@ -1,10 +1,7 @@
 """Fixtures for the lab server's web side: ``services``, ``app``, ``client``, ``runner``.
 
-``services`` is the real backend (``start_services``: its own broker, SQLite in tmp_path)
-when ``lab_server.services`` exists, and otherwise a small in-memory stand-in with the same
-interface (``StandIn*`` below), so the web side could be built before the backend landed.
-``lab.kit(...)`` gives a simulated kit that speaks for itself in either case: over MQTT with
-its own credentials against the real backend, or straight into the stand-in.
+``services`` is the real backend (``start_services``: its own broker, SQLite in tmp_path).
+``lab.kit(...)`` gives a simulated kit that speaks over MQTT with its own credentials.
 
 Logins: ``login(client, "teacher")`` / ``login(client, "mentor")``; passwords are in
 ``PASSWORDS``. Waits use ``helpers.wait_until``; nothing sleeps.
@@ -12,13 +9,11 @@ Logins: ``login(client, "teacher")`` / ``login(client, "mentor")``; passwords ar
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,202 +24,14 @@ from helpers import wait_until
 from werkzeug.security import generate_password_hash
 
 from lab_server.app import create_app
+from lab_server.config import LabConfig
+from lab_server.services import start_services
 
 LAB = "test-lab"
 PASSWORDS = {"teacher": "teacher-password-1", "mentor": "mentor-password-1"}
-REAL_BACKEND = importlib.util.find_spec("lab_server.services") is not None
 
 
-# --- the stand-in backend ----------------------------------------------------------------
-
-@dataclass(frozen=True)
-class StandInCredentials:
-    kit: str
-    username: str
-    password: str
-
-
-@dataclass(frozen=True)
-class StandInUser:
-    name: str
-    role: str
-    password_hash: str
-
-
-@dataclass(frozen=True)
-class StandInCommand:
-    id: str
-    target: str
-    name: str
-    args: dict[str, Any]
-    issuer: str
-    ts: float
-
-
-@dataclass
-class StandInKit:
-    id: str
-    team: str | None
-    state: str = "offline"
-    last_seen: float | None = None
-    profile: str | None = None
-    running: dict[str, str] | None = None
-    lesson: dict[str, Any] | None = None
-    channels: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-class StandInStore:
-    def __init__(self) -> None:
-        self._kits: dict[str, StandInKit] = {}
-        self._users: dict[str, StandInUser] = {}
-        self._tokens: dict[str, str] = {}
-        self._latest: dict[str, dict[str, dict[str, Any]]] = {}
-        self._rows: list[tuple[float, str, dict[str, Any], bool]] = []
-        self._events: list[dict[str, Any]] = []
-        self._acks: dict[str, list[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
-
-    def add_kit(self, kit: str, team: str | None = None) -> StandInCredentials:
-        if kit in self._kits:
-            raise ValueError(f"kit {kit!r} already exists")
-        self._kits[kit] = StandInKit(kit, team)
-        return StandInCredentials(kit, kit, secrets.token_urlsafe(16))
-
-    def kits(self) -> list[StandInKit]:
-        return sorted(self._kits.values(), key=lambda k: k.id)
-
-    def kit(self, kit: str) -> StandInKit | None:
-        return self._kits.get(kit)
-
-    def set_team(self, kit: str, team: str | None) -> None:
-        self._kits[kit].team = team
-
-    def latest(self, kit: str) -> dict[str, dict[str, Any]]:
-        return self._latest.get(kit, {})
-
-    def series(self, kit: str, since: float, until: float | None = None
-               ) -> list[tuple[float, dict[str, Any]]]:
-        return [(ts, v) for ts, k, v, _ in self._rows
-                if k == kit and ts >= since and (until is None or ts <= until)]
-
-    def events(self, kit: str | None = None, since: float | None = None, limit: int = 200
-               ) -> list[dict[str, Any]]:
-        found = [e for e in self._events if kit is None or e["kit"] == kit]
-        return list(reversed(found))[:limit]
-
-    def acks(self, command_id: str) -> list[dict[str, Any]]:
-        return list(self._acks.get(command_id, []))
-
-    def export_rows(self, kit: str | None = None, team: str | None = None,
-                    lesson: str | None = None, start: float | None = None,
-                    end: float | None = None) -> Iterator[dict[str, Any]]:
-        for ts, k, values, historical in list(self._rows):
-            record = self._kits[k]
-            if (kit and k != kit) or (team and record.team != team) \
-                    or (start is not None and ts < start) or (end is not None and ts > end):
-                continue
-            if lesson and record.running != {"kind": "lesson", "name": lesson}:
-                continue
-            for device, channels in values.items():
-                for channel, value in channels.items():
-                    yield {"ts": ts, "kit": k, "team": record.team, "device": device,
-                           "channel": channel, "value": value, "historical": historical}
-
-    def add_user(self, name: str, role: str, password_hash: str) -> None:
-        if name in self._users:
-            raise ValueError(f"user {name!r} already exists")
-        self._users[name] = StandInUser(name, role, password_hash)
-
-    def user(self, name: str) -> StandInUser | None:
-        return self._users.get(name)
-
-    def users(self) -> list[StandInUser]:
-        return list(self._users.values())
-
-    def set_token(self, name: str, token_hash: str) -> None:
-        self._tokens = {h: n for h, n in self._tokens.items() if n != name}
-        self._tokens[token_hash] = name
-
-    def user_by_token(self, token_hash: str) -> StandInUser | None:
-        name = self._tokens.get(token_hash)
-        return None if name is None else self._users.get(name)
-
-
-@dataclass
-class StandInBroker:
-    kind: str = "stand-in"
-    url: str = "mqtt://127.0.0.1:1883"
-    limits: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StandInConfig:
-    lab: str
-    data_dir: Path
-
-
-class StandInIngest:
-    def __init__(self, services: StandInServices) -> None:
-        self.services = services
-        self.sent: list[StandInCommand] = []
-        self.ids = itertools.count(1)
-
-    def send_command(self, kit: str, name: str, args: dict[str, Any], issuer: str
-                     ) -> StandInCommand:
-        command = StandInCommand(f"c-{next(self.ids)}", kit, name, args, issuer, time.time())
-        self.sent.append(command)
-        for sim in list(self.services.sims.values()):
-            if kit in ("_all", sim.id):
-                sim.on_command(command)
-        return command
-
-
-class StandInServices:
-    def __init__(self, data_dir: Path) -> None:
-        self.config = StandInConfig(LAB, data_dir)
-        self.store = StandInStore()
-        from lab_server.hub import LiveHub
-
-        self.hub = LiveHub(window=0.02)
-        self.broker = StandInBroker()
-        self.ingest = StandInIngest(self)
-        self.sims: dict[str, SimKit] = {}
-
-    def health(self) -> dict[str, Any]:
-        return {"broker": {"kind": "stand-in", "connected": True}, "ingest": {"rate": 0.0}}
-
-    def close(self) -> None:
-        pass
-
-    # What the ingest does with a decoded message, for the simulated kits below.
-    def deliver(self, kit: str, kind: str, data: Any) -> None:
-        now = time.time()
-        record = self.store._kits[kit]
-        record.last_seen = now
-        if kind == "status":
-            record.state = data["state"]
-            record.profile = data.get("profile")
-            record.running = data.get("running")
-            record.channels = data.get("channels", {})
-        elif kind == "telemetry":
-            self.store._rows.append((data["ts"], kit, data["values"], data["historical"]))
-            if not data["historical"]:
-                self.store._latest[kit] = data["values"]
-            data = {"values": data["values"], "ts": data["ts"]}
-        elif kind == "event":
-            self.store._events.append({"kit": kit, **data})
-            if data["kind"].startswith("lesson."):
-                record.lesson = {"lesson": data["data"]["lesson"], "outcome": "started",
-                                 "step": data["data"].get("step"),
-                                 "steps": data["data"].get("steps")}
-        elif kind == "ack":
-            self.store._acks.setdefault(data["id"], []).append({"kit": kit, **data})
-        from lab_server.hub import Update
-
-        self.hub.publish(Update(kind, kit, data, now))  # type: ignore[arg-type]
-
-
-# --- simulated kits, against either backend ---------------------------------------------
+# --- simulated kits ---------------------------------------------------------------------
 
 class SimKit:
     """A kit that publishes what we tell it and answers commands like an agent: ``stop``
@@ -249,9 +56,6 @@ class SimKit:
     def _send(self, kind: str, message: Any) -> None:
         from kitsdk.telemetry import Kind, encode, topic_for
 
-        if self.client is None:
-            self.lab.services.deliver(self.id, kind, message.to_json())
-            return
         topic = topic_for(LAB, self.id, {"status": Kind.STATUS, "telemetry": Kind.TELEMETRY,
                                          "event": Kind.EVENT, "ack": Kind.ACK}[kind])
         self.client.publish(topic, encode(message), qos=1, retain=kind == "status"
@@ -344,9 +148,7 @@ class LabHarness:
         """A provisioned kit; ``online``: connected, with its status seen by the lab."""
         credentials = self.services.store.add_kit(kit, team=team)
         sim = SimKit(self, kit, credentials)
-        if isinstance(self.services, StandInServices):
-            self.services.sims[kit] = sim
-        elif online:
+        if online:
             sim.connect(str(self.services.broker.url))
         self._sims.append(sim)
         if online:
@@ -372,14 +174,8 @@ def _state(services: Any, kit: str) -> str:
 
 @pytest.fixture
 def services(tmp_path: Path) -> Iterator[Any]:
-    if REAL_BACKEND:
-        from lab_server.config import LabConfig
-        from lab_server.services import start_services
-
-        lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
-                                                hub_window=0.02))
-    else:
-        lab_services = StandInServices(tmp_path / "lab")
+    lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
+                                            hub_window=0.02))
     for role, password in PASSWORDS.items():
         lab_services.store.add_user(role, role, generate_password_hash(password))
     yield lab_services

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 from helpers import wait_until
 
@@ -25,6 +26,47 @@ def test_login_and_logout(client: FlaskClient, login: Any, csrf_of: Any) -> None
                                                 "via": "session"}
     assert client.post("/logout", data={"csrf_token": csrf_of(client)}).status_code == 302
     assert client.get("/api/me").status_code == 401
+
+
+def saved_cookie(client: FlaskClient) -> str:
+    cookie = client.get_cookie("kitlab_session")
+    assert cookie is not None
+    return cookie.value
+
+
+def replay(app: Flask, cookie: str) -> int:
+    """The status of ``/api/me`` for a browser that kept an old copy of the cookie."""
+    thief = app.test_client()
+    thief.set_cookie("kitlab_session", cookie)
+    return thief.get("/api/me").status_code
+
+
+def test_a_cookie_saved_before_logout_is_worth_nothing_after(
+        app: Flask, login: Any, csrf_of: Any) -> None:
+    laptop, tablet = app.test_client(), app.test_client()
+    assert login(laptop, "teacher").status_code == 302
+    assert login(tablet, "teacher").status_code == 302
+    cookie = saved_cookie(laptop)
+    assert replay(app, cookie) == 200
+    assert laptop.post("/logout", data={"csrf_token": csrf_of(laptop)}).status_code == 302
+    assert replay(app, cookie) == 401
+    assert tablet.get("/api/me").status_code == 401  # logout ends the user's sessions
+    assert login(laptop, "teacher").status_code == 302  # and a new login works
+
+
+@pytest.mark.parametrize("change", [
+    ["users", "password", "teacher", "--password", "a new password 2"],
+    ["users", "role", "teacher", "--role", "mentor"],
+])
+def test_a_password_or_role_change_ends_the_users_sessions(
+        app: Flask, login: Any, change: list[str]) -> None:
+    browser = app.test_client()
+    assert login(browser, "teacher").status_code == 302
+    cookie = saved_cookie(browser)
+    result = app.test_cli_runner().invoke(args=change)
+    assert result.exit_code == 0, result.output
+    assert browser.get("/api/me").status_code == 401
+    assert replay(app, cookie) == 401
 
 
 def test_a_wrong_password_is_refused(client: FlaskClient, login: Any) -> None:
@@ -148,30 +190,78 @@ def test_failed_logins_are_throttled(client: FlaskClient, login: Any) -> None:
 
 
 def test_throttling_by_address_covers_other_names(client: FlaskClient, login: Any) -> None:
-    for number in range(5):
+    for number in range(client.application.config["LOGIN_ADDRESS_FAILURES"]):
         assert login(client, f"user{number}", "guess").status_code == 401
     assert login(client, "mentor").status_code == 429
 
 
+def from_address(app: Flask, address: str) -> FlaskClient:
+    """A browser at ``address`` (only the WSGI environ says so: nothing is sent anywhere)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_a_flood_from_one_address_cannot_lock_the_teacher_out_elsewhere(
+        app: Flask, login: Any) -> None:
+    attacker = from_address(app, "127.0.0.9")
+    answers = {login(attacker, "teacher", "guess").status_code for _ in range(30)}
+    assert answers == {401, 429}
+    teacher = from_address(app, "127.0.0.2")
+    assert login(teacher, "teacher").status_code == 302
+    assert teacher.get("/api/me").get_json()["user"] == "teacher"
+
+
+def test_a_throttled_login_says_when_to_try_again(app: Flask, login: Any) -> None:
+    client = from_address(app, "127.0.0.9")
+    for _ in range(app.config["LOGIN_FAILURES"]):
+        assert login(client, "teacher", "guess").status_code == 401
+    response = login(client, "teacher")
+    wait = int(response.headers["Retry-After"])
+    assert response.status_code == 429 and 0 < wait <= app.config["LOGIN_WINDOW"]
+    minutes = -(-wait // 60)
+    assert f"Try again in {minutes} minute" in response.get_data(as_text=True)
+
+
+def test_a_global_limit_bounds_guessing_from_many_addresses(app: Flask, login: Any) -> None:
+    app.config.update(LOGIN_GLOBAL_FAILURES=12, LOGIN_ADDRESS_FAILURES=5)  # scrypt is slow
+    limit, per_address = 12, 5
+    for number in range(limit):
+        client = from_address(app, f"127.0.{number // per_address}.{number % per_address + 1}")
+        assert login(client, f"user{number}", "guess").status_code == 401
+    newcomer = from_address(app, "127.0.200.1")
+    assert login(newcomer, "someone", "guess").status_code == 429
+
+
 def test_the_throttle_forgets_after_its_window() -> None:
     now = [1000.0]
-    throttle = LoginThrottle(3, 60.0, clock=lambda: now[0])
+    throttle = LoginThrottle(60.0, clock=lambda: now[0])
     for _ in range(3):
-        throttle.failed(["a"])
-    assert throttle.retry_after(["a"]) == pytest.approx(60.0)
+        throttle.failed([("a", 3)])
+    assert throttle.retry_after([("a", 3)]) == pytest.approx(60.0)
     now[0] += 30
-    assert throttle.retry_after(["a", "b"]) == pytest.approx(30.0)
+    assert throttle.retry_after([("a", 3), ("b", 3)]) == pytest.approx(30.0)
     now[0] += 30.1
-    assert throttle.retry_after(["a"]) == 0
-    throttle.failed(["a"])
+    assert throttle.retry_after([("a", 3)]) == 0
+    throttle.failed([("a", 3)])
     throttle.succeeded("a")
-    assert throttle.retry_after(["a"]) == 0
+    assert throttle.retry_after([("a", 3)]) == 0
+
+
+def test_each_key_has_its_own_limit() -> None:
+    now = [1000.0]
+    throttle = LoginThrottle(60.0, clock=lambda: now[0])
+    for _ in range(3):
+        throttle.failed([("pair", 3), ("all", 5)])
+        now[0] += 1
+    assert throttle.retry_after([("all", 5)]) == 0
+    assert throttle.retry_after([("pair", 3)]) == pytest.approx(57.0)
 
 
 def test_the_throttle_keeps_bounded_memory() -> None:
-    throttle = LoginThrottle(3, 60.0, max_keys=10)
+    throttle = LoginThrottle(60.0, max_keys=10)
     for number in range(100):
-        throttle.failed([f"k{number}"])
+        throttle.failed([(f"k{number}", 3)])
     assert len(throttle._seen) == 10
 
 

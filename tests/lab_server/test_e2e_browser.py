@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import wait_until
+from helpers import unavailable, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
@@ -29,20 +29,14 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
 WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not os.access(CHROMIUM, os.X_OK):
-        _unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _unavailable("playwright is not installed (pip install playwright)")
+        unavailable("playwright is not installed (pip install playwright)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -156,6 +150,7 @@ def test_a_teacher_runs_the_lab_from_the_browser(browser: Any, live_lab: LiveLab
             " return !isNaN(v) && v !== 0; }", arg=motor)
         page.click("#cmd-stop")
         page.wait_for_selector('#acks li[data-outcome="ok"]')
+        page.wait_for_selector('#events li:has-text("stopped by the teacher at")')
         for name in live_lab.motors:
             page.wait_for_function(
                 "s => parseFloat(document.querySelector(s).textContent) === 0",

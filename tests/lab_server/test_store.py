@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import unavailable
 
 from kitsdk.telemetry import CommandAck, Event, Running, Status, Telemetry
 from lab_server.exc import BadValue, KitExists, NotFound, StoreError, UserExists
@@ -31,22 +32,16 @@ def pg_schema() -> Iterator[str]:
     try:
         import psycopg
     except ImportError:
-        _unavailable("psycopg is not installed (pip install -e '.[dev]')")
+        unavailable("psycopg is not installed (pip install -e '.[dev]')")
     schema = f"kitlab_test_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
     try:
         with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"CREATE SCHEMA {schema}")
     except psycopg.Error as exc:
-        _unavailable(f"PostgreSQL at {PG_URL} cannot be reached: {exc}")
+        unavailable(f"PostgreSQL at {PG_URL} cannot be reached: {exc}")
     yield f"{PG_URL}?options=-csearch_path%3D{schema}"
     with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def _unavailable(reason: str) -> Any:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 def _empty_pg(url: str) -> None:
@@ -322,7 +317,7 @@ def test_sqlite_runs_in_wal_mode_and_survives_a_second_process(tmp_path: Path) -
     assert mode == ("wal",)
 
 
-def test_an_unreachable_postgres_is_store_unavailable() -> None:
+def test_an_unreachable_postgres_is_storeunavailable() -> None:
     from lab_server.exc import StoreUnavailable
 
     with pytest.raises(StoreUnavailable, match="PostgreSQL"):

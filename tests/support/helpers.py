@@ -10,6 +10,12 @@ from collections.abc import Callable
 import pytest
 
 
+def unavailable(reason: str) -> None:
+    """Skip a test whose tool or service this machine lacks, saying what to install; under
+    ``CI=true`` that skip is a failure (``ci_policy``), since CI must run every test."""
+    pytest.skip(reason)
+
+
 def wait_until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
     """Poll ``predicate`` until it is true; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

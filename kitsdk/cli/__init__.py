@@ -18,22 +18,32 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .exc import KitError
+from ..exc import KitError
+from ..ipc import DEFAULT_AGENT_SOCKET, UNDER_AGENT
 
-#: Where a kit's agent listens for `kit run` (kitsdk.agent.config.AgentConfig.control_socket).
-DEFAULT_AGENT_SOCKET = "/run/kitsdk/agent.sock"
-#: Set in the environment of a script the agent runs, so it never hands itself over again.
-UNDER_AGENT = "KITSDK_UNDER_AGENT"
+if TYPE_CHECKING:
+    from ..profile import Profile
+
+#: The kit ``kit info`` and ``kit doctor`` show on a simulated machine with no profile set up.
+SIMULATED_KIT = "starter"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.command(args) or 0)
+        status = int(args.command(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe can still be caught
+        return status
     except KitError as exc:
-        print(f"kit: {exc.explain()}", file=sys.stderr)
+        print(f"kit: {exc.explain(shell=True)}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `kit drivers | head`: the reader has what it wanted. Point stdout at nothing, so
+        # that flushing it at exit cannot raise again, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
@@ -73,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         kind = {"rate": float, "mqtt-version": int}.get(flag, str)
         agent.add_argument(f"--{flag}", help=help_text, type=kind)
     with_profile(agent)
-    from .lessons.cli import add_commands as add_lesson_commands
+    from .lessons import add_commands as add_lesson_commands
     add_lesson_commands(commands)
     return parser
 
@@ -88,20 +98,34 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def _wiring(profile: object) -> str:
-    from .profile import Profile
-
-    assert isinstance(profile, Profile)
+def _wiring(profile: Profile) -> str:
     rows = [(device, driver, role, pin.name, pin.physical)
             for device, driver, role, pin in profile.wiring()]
     return table(rows, ("device", "driver", "role", "pin", "header pin"))
 
 
-def _info(args: argparse.Namespace) -> int:
-    from .backend import pi_model, wanted
-    from .profile import load_profile
+def _kit_profile(args: argparse.Namespace) -> Profile:
+    """``--profile``, else the machine's own; on a simulated machine with none set up (a
+    laptop), the simulated starter kit, so that ``kit info`` and ``kit doctor`` show a kit."""
+    from ..backend import wanted
+    from ..exc import NoProfile
+    from ..profile import load_profile
 
-    profile = load_profile(args.profile)
+    try:
+        return load_profile(args.profile)
+    except NoProfile:
+        if args.profile or os.environ.get("KITSDK_PROFILE") or wanted() != "sim":
+            raise
+    print(f"kit: no kit profile is set up on this machine, so this is the built-in "
+          f"'{SIMULATED_KIT}' kit; --profile NAME shows another ('kit profiles' lists them)",
+          file=sys.stderr)
+    return load_profile(SIMULATED_KIT)
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ..backend import pi_model, wanted
+
+    profile = _kit_profile(args)
     mode = "simulated" if wanted() == "sim" else "real parts"
     print(f"machine:  {pi_model() or 'not a Raspberry Pi'}")
     print(f"backend:  {mode} (KITSDK_BACKEND={os.environ.get('KITSDK_BACKEND') or 'auto'})")
@@ -112,7 +136,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _profiles(args: argparse.Namespace) -> int:
-    from .profile import builtin_profiles, load_profile
+    from ..profile import builtin_profiles, load_profile
 
     rows = []
     for name in builtin_profiles():
@@ -123,7 +147,7 @@ def _profiles(args: argparse.Namespace) -> int:
 
 
 def _drivers(args: argparse.Namespace) -> int:
-    from .registry import default_registry
+    from ..registry import default_registry
 
     rows = []
     for name, driver in default_registry().load_all().items():
@@ -134,7 +158,7 @@ def _drivers(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .profile import load_profile
+    from ..profile import load_profile
 
     profile = load_profile(args.file)
     print(f"{profile.source}: OK, {len(profile.devices)} devices")
@@ -144,17 +168,17 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _doctor(args: argparse.Namespace) -> int:
-    from .kit import Kit
+    from ..kit import Kit
 
     failures = 0
-    with Kit(args.profile) as kit:
+    with Kit(_kit_profile(args)) as kit:
         print(f"kit '{kit.name}' ({'simulated' if kit.simulated else 'real parts'})")
         for device in kit:
             try:
                 readings = device.check()
             except KitError as exc:
                 failures += 1
-                print(f"  FAIL  {device.describe()}: {exc.explain()}")
+                print(f"  FAIL  {device.describe()}: {exc.explain(shell=True)}")
                 continue
             shown = ", ".join(f"{k}={v!r}" for k, v in readings.items())
             print(f"  ok    {device.describe()}" + (f": {shown}" if shown else ""))
@@ -163,7 +187,7 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .script import run_script
+    from ..script import run_script
 
     # `kit run script.py --profile rover 0.5`: options straight after the script are
     # kit's, as the issue's usage line has it; the rest (or all after `--`) is the script's.
@@ -174,7 +198,7 @@ def _run(args: argparse.Namespace) -> int:
         rest = rest[1:]
     agent = agent_socket()
     if agent is not None:
-        from .agent.control import hand_over
+        from ..agent.control import hand_over
 
         if args.profile:
             print("kit: --profile is ignored: the kit agent runs scripts on its own kit",
@@ -194,10 +218,7 @@ def agent_socket() -> str | None:
 
 
 def _agent(args: argparse.Namespace) -> int:
-    from .agent.service import run_agent
+    from ..agent.service import run_agent
 
     return run_agent(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

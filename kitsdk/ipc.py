@@ -1,5 +1,5 @@
 """JSON lines over a local stream socket: how the agent talks to its child script and to
-``kit run``.
+``kit run``, and how the lesson checker talks to the script it checks.
 
 Each message is one JSON object with a ``"type"``; a line that is too long or not a JSON
 object is counted and skipped, never raised into the reader, because the other end may be
@@ -17,6 +17,11 @@ from collections.abc import Iterator
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+#: Where a kit's agent listens for ``kit run`` (``AgentConfig.control_socket``'s default).
+DEFAULT_AGENT_SOCKET = "/run/kitsdk/agent.sock"
+#: Set in the environment of a script the agent runs, so it never hands itself over again.
+UNDER_AGENT = "KITSDK_UNDER_AGENT"
 
 #: The longest line a peer may send; a snapshot thumbnail fits, a runaway print does not.
 MAX_LINE = 512 * 1024

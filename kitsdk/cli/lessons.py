@@ -19,7 +19,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from .lesson import LEVELS
+from ..lessons.lesson import LEVELS
 
 
 def add_commands(commands: Any) -> None:
@@ -45,8 +45,8 @@ def add_commands(commands: Any) -> None:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from ..cli import table
-    from .catalogue import installed
+    from ..lessons.catalogue import installed
+    from . import table
 
     rows = [(lesson.id, lesson.level, f"{lesson.minutes} min", lesson.kit, lesson.title)
             for lesson in installed().values()]
@@ -56,7 +56,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from .catalogue import find
+    from ..lessons.catalogue import find
 
     lesson = find(args.id)
     print(f"# {lesson.title}")
@@ -71,7 +71,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _start(args: argparse.Namespace) -> int:
-    from .catalogue import find
+    from ..lessons.catalogue import find
 
     lesson = find(args.id)
     files = [(lesson.starter_file, lesson.starter)]
@@ -105,21 +105,22 @@ def _write(path: Path, text: str, force: bool) -> bool:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .catalogue import find
-    from .checker import StepResult, check
+    from ..lessons.catalogue import find
+    from ..lessons.checker import StepResult, check
 
     lesson = find(args.id)
     if not Path(args.script).is_file():
         print(f"kit: there is no script {args.script}", file=sys.stderr)
         return 2
-    from ..cli import agent_socket
+    from . import agent_socket
 
     agent = agent_socket()
     if agent is not None:  # on a kit: the agent runs the check, and the lab sees the steps
         from ..agent.control import hand_over
 
         runner = Path(__file__).with_name("__main__.py")
-        return hand_over(agent, str(runner), ["check", args.id, str(Path(args.script).resolve())])
+        return hand_over(agent, str(runner),
+                         ["lesson", "check", args.id, str(Path(args.script).resolve())])
     print(f"Checking {args.script} against '{lesson.title}' on a simulated "
           f"'{lesson.kit}' kit...\n", flush=True)
 

@@ -1,6 +1,7 @@
-"""The boards the emulator can be, described the way StandardFirmata's Boards.h sees them.
+"""The boards StandardFirmata runs on, described the way its Boards.h sees them.
 
-A `BoardSpec` yields the same capability and analog-mapping responses the real sketch sends,
+A `BoardSpec` yields the capability and analog-mapping responses the real sketch sends: the
+emulator answers with them, and kitsdk checks a profile's board pins against them,
 so a host cannot tell the emulator from the board by asking.
 """
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..protocol import (
+from .protocol import (
     AnalogMappingResponse,
     BoardLayout,
     CapabilityResponse,
