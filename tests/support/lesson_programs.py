@@ -367,6 +367,9 @@ WRONG: tuple[Wrong, ...] = (
     Wrong("rover-walls", "backwards",
           program("rover", "kit.drive.backward(0.5)\nsleep(2)\n"), 1,
           saw=("backwards",), hint=("kit.drive.forward(0.5)",)),
+    Wrong("rover-walls", "drives and ends at once", program("rover", "kit.drive.forward(0.5)\n"),
+          1, saw=("ended", "before your rover had gone anywhere"), hint=("sleep(2)",),
+          running=False),
     Wrong("rover-walls", "spins", program("rover", "kit.drive.left(0.5)\nsleep(2)\n"), 1,
           saw=("turned on the spot",), hint=("kit.drive.forward(0.5)",)),
     Wrong("rover-walls", "never looks", program("rover", """\
@@ -394,6 +397,10 @@ WRONG: tuple[Wrong, ...] = (
     Wrong("line-follower", "backwards",
           program("rover", "kit.drive.backward(0.3)\nsleep(3)\n"), 1,
           saw=("backwards",), hint=("kit.drive.forward(0.3)",)),
+    Wrong("line-follower", "drives and ends at once",
+          program("rover", "kit.drive.forward(0.3)\n"), 1,
+          saw=("ended", "before your rover had gone anywhere"), hint=("while True:",),
+          running=False),
     Wrong("line-follower", "straight on", program("rover", """\
         kit.drive.forward(0.3)
         while True:

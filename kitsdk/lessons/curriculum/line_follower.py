@@ -30,9 +30,13 @@ def moves_along(trial: Trial) -> None:
     # Staying on the line is the next step's: here it only has to get going.
     if trial.wait(lambda: trial.rover_report()["along_line"] > 0.03, 3.0):
         return
-    if trial.rover_report()["along_line"] < -0.02:
+    report = trial.rover_report()
+    if report["along_line"] < -0.02:
         raise StepFailed(saw="your rover drove backwards",
                          hint="forward is kit.drive.forward(0.3)")
+    if trial.ended and report["left"] > 0 and report["right"] > 0:
+        raise StepFailed(saw=f"{how_it_ran(trial)}, before your rover had gone anywhere",
+                         hint="keep it driving in a while True: loop")
     raise StepFailed(saw="your rover did not move along the line",
                      hint="drive slowly forward: kit.drive.forward(0.3)")
 

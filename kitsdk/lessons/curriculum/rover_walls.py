@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..checks import expect, seconds
+from ..checks import expect, how_it_ran, seconds
 from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
@@ -34,6 +34,10 @@ def drives(trial: Trial) -> None:
     if abs(report["heading"]) > 20:
         raise StepFailed(saw="your rover turned on the spot",
                          hint="drive both wheels forward together: kit.drive.forward(0.5)")
+    if trial.ended and _moving(report):  # the safety net stopped it as the script ended
+        raise StepFailed(saw=f"{how_it_ran(trial)}, before your rover had gone anywhere",
+                         hint="keep your script running while the rover drives: sleep(2) "
+                              "after kit.drive.forward(0.5)")
     raise StepFailed(saw="your rover did not move", hint="drive it with kit.drive.forward(0.5)")
 
 
