@@ -95,11 +95,11 @@ def how_it_ran(trial: Trial) -> str:
 
 
 def part(trial: Trial, device: str) -> str:
-    """A device as a student calls it: ``the red LED``, ``the buzzer``."""
-    driver = trial.profile.devices[device].driver
-    if driver == "led" and device in ("red", "amber", "green"):
-        return f"the {device} LED"
-    return f"the {device.replace('_', ' ')}"
+    """A device as a student calls it: ``the red LED``, ``the status LED``, ``the buzzer``."""
+    words = device.replace("_", " ")
+    if trial.profile.devices[device].driver == "led":
+        return f"the {words.removesuffix(' led')} LED"
+    return f"the {words}"
 
 
 def lit_instead(trial: Trial, devices: Iterable[str]) -> str:
