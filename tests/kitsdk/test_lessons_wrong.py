@@ -10,7 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from lesson_programs import RIGHT, WRONG, Right, Wrong, described
+from lesson_programs import KINDS, RIGHT, WRONG, Right, Wrong, described
 
 from kitsdk.lessons import Report, check, find, installed
 
@@ -44,7 +44,10 @@ def test_the_catalogue_has_several_wrong_programs_for_every_lesson() -> None:
     for lesson_id, lesson in installed().items():
         wrong = [w for w in WRONG if w.lesson == lesson_id]
         assert len(wrong) >= 5, f"lesson '{lesson_id}' has only {len(wrong)} wrong programs"
+        kinds = {w.kind for w in wrong}
+        assert len(kinds) >= 3, f"lesson '{lesson_id}' has wrong programs of {kinds} only"
         for entry in wrong:
+            assert entry.kind in KINDS, f"{_key(entry)}: kind {entry.kind!r} is not one of KINDS"
             assert 1 <= entry.step <= len(lesson.steps), _key(entry)
             assert entry.saw or entry.hint, f"{_key(entry)}: say what the check must say"
             assert entry.program != lesson.solution, f"{_key(entry)} is the solution"

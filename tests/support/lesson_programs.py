@@ -19,10 +19,23 @@ from dataclasses import dataclass
 
 from kitsdk.lessons import Report, find
 
+#: The kinds of mistake: each lesson's wrong programs cover several of them.
+KINDS = {
+    "count": "too many or too few repetitions",
+    "never ends": "a loop that never ends where the program must end",
+    "ends early": "ending where the program must go on (a value read once, no loop)",
+    "timing": "waits too long, too short, or not at all",
+    "device": "the wrong part, or one the kit does not have",
+    "left on": "ending, or going on, without switching an output off",
+    "luck": "right once, by luck: a made-up value, a path driven blind, a first go only",
+    "logic": "the wrong order, condition, direction or threshold",
+}
+
 
 @dataclass(frozen=True)
 class Wrong:
-    """A wrong program, where the check must stop it, and what it must say.
+    """A wrong program of one of the :data:`KINDS`, where the check must stop it, and what
+    it must say.
 
     ``running``: True if the program was still running when the check finished (it never
     ends), False if it ended by itself, None if either is right.
@@ -30,6 +43,7 @@ class Wrong:
 
     lesson: str
     name: str
+    kind: str
     program: str
     step: int
     saw: tuple[str, ...] = ()
@@ -140,24 +154,25 @@ while True:
 
 WRONG: tuple[Wrong, ...] = (
     # -- blink: 1 the red LED on, 2 the blink's rhythm, 3 exactly five blinks and the end --
-    Wrong("blink", "the green LED", program("starter", "kit.green.on()\nsleep(1)\n"), 1,
+    Wrong("blink", "the green LED", "device", program("starter", "kit.green.on()\nsleep(1)\n"), 1,
           saw=("green",), hint=("kit.red.on()",)),
-    Wrong("blink", "no wait after off", edit("blink", ("    sleep(0.3)\nprint", "print")), 2,
+    Wrong("blink", "no wait after off", "timing",
+          edit("blink", ("    sleep(0.3)\nprint", "print")), 2,
           saw=("off for only",), hint=("sleep(0.3) after kit.red.off()",)),
-    Wrong("blink", "too slow", edit("blink", ("kit.red.on()\n    sleep(0.3)",
-                                              "kit.red.on()\n    sleep(0.6)")), 2,
+    Wrong("blink", "too slow", "timing",
+          edit("blink", ("kit.red.on()\n    sleep(0.3)", "kit.red.on()\n    sleep(0.6)")), 2,
           saw=("on for 0.6",), hint=("0.3 s on",)),
-    Wrong("blink", "never ends", program("starter", BLINK.replace("for i in range({times})",
-                                                                  "while True")), 3,
+    Wrong("blink", "never ends", "never ends",
+          program("starter", BLINK.replace("for i in range({times})", "while True")), 3,
           saw=("still running",), hint=("for i in range(5):",), running=True),
-    Wrong("blink", "seven blinks", program("starter", BLINK.format(times=7)), 3,
+    Wrong("blink", "seven blinks", "count", program("starter", BLINK.format(times=7)), 3,
           saw=("7 times",), hint=("exactly 5",), running=False),
-    Wrong("blink", "four blinks", program("starter", BLINK.format(times=4)), 3,
+    Wrong("blink", "four blinks", "count", program("starter", BLINK.format(times=4)), 3,
           saw=("4 times",), hint=("for i in range(5):",), running=False),
-    Wrong("blink", "five, then waits for ever",
+    Wrong("blink", "five, then waits for ever", "never ends",
           program("starter", BLINK.format(times=5) + "while True:\n    sleep(1)\n"), 3,
           saw=("still running", "5 times"), hint=("end after the last blink",), running=True),
-    Wrong("blink", "left on at the end", program("starter", """\
+    Wrong("blink", "left on at the end", "left on", program("starter", """\
         for i in range(5):
             kit.red.off()
             sleep(0.3)
@@ -165,7 +180,7 @@ WRONG: tuple[Wrong, ...] = (
             sleep(0.3)
         """), 3, saw=("still on when your script ended",), hint=("kit.red.off()",),
           running=False),
-    Wrong("blink", "only the first blink on time", program("starter", """\
+    Wrong("blink", "only the first blink on time", "luck", program("starter", """\
         wait = 0.3
         for i in range(5):
             kit.red.on()
@@ -176,56 +191,56 @@ WRONG: tuple[Wrong, ...] = (
         """), 3, saw=("blink 2 was on for 0.1",), hint=("every blink",), running=False),
 
     # -- traffic lights: 1 red first, 2 the order, 3 the timings --
-    Wrong("traffic-lights", "starts on green",
+    Wrong("traffic-lights", "starts on green", "logic",
           program("starter", "kit.green.on()\nsleep(1)\nkit.green.off()\nkit.red.on()\n"
                              "sleep(1)\n"), 1, saw=("first light was green",),
           hint=("kit.red.on()",)),
-    Wrong("traffic-lights", "no red and amber", edit("traffic-lights", (
+    Wrong("traffic-lights", "no red and amber", "logic", edit("traffic-lights", (
         "kit.amber.on()\nsleep(0.5)\nkit.red.off()\nkit.amber.off()\n", "kit.red.off()\n")),
           2, saw=("the lights went red 1.", "→ green"),
           hint=("after red comes red and amber: kit.amber.on()",)),
-    Wrong("traffic-lights", "amber alone after red",
+    Wrong("traffic-lights", "amber alone after red", "logic",
           edit("traffic-lights", ("kit.red.on()\nsleep(1)\nkit.amber.on()",
                                   "kit.red.on()\nsleep(1)\nkit.red.off()\nkit.amber.on()")),
           2, saw=("the lights went red 1.", "→ amber"), hint=("red and amber",)),
-    Wrong("traffic-lights", "the wrong light for amber",
+    Wrong("traffic-lights", "the wrong light for amber", "device",
           edit("traffic-lights", ("kit.red.on()\nsleep(1)\nkit.amber.on()",
                                   "kit.red.on()\nsleep(1)\nkit.green.on()")),
           2, saw=("red and green",), hint=("kit.amber.on()",)),
-    Wrong("traffic-lights", "a light that is not there",
+    Wrong("traffic-lights", "a light that is not there", "device",
           edit("traffic-lights", ("kit.red.on()\nsleep(1)\nkit.amber.on()",
                                   "kit.red.on()\nsleep(1)\nkit.yellow.on()")),
           2, saw=("yellow", "line 9"), hint=("fix that error first",), running=False),
-    Wrong("traffic-lights", "forgets red at the end",
+    Wrong("traffic-lights", "forgets red at the end", "logic",
           edit("traffic-lights", ("kit.amber.off()\nkit.red.on()", "kit.amber.off()")), 2,
           saw=("→ amber 0.", "→ all off"), hint=("after amber comes red",)),
-    Wrong("traffic-lights", "green too long",
+    Wrong("traffic-lights", "green too long", "timing",
           edit("traffic-lights", ("kit.green.on()\nsleep(1)", "kit.green.on()\nsleep(2)")), 3,
           saw=("green stayed on for 2.",), hint=("sleep(1)",)),
-    Wrong("traffic-lights", "every light for a second",
+    Wrong("traffic-lights", "every light for a second", "timing",
           edit("traffic-lights", ("sleep(0.5)\nkit.red.off()", "sleep(1)\nkit.red.off()"),
                ("sleep(0.5)\nkit.amber.off()", "sleep(1)\nkit.amber.off()")), 3,
           saw=("red and amber stayed on for 1.",), hint=("sleep(0.5)",)),
-    Wrong("traffic-lights", "the last amber too short",
+    Wrong("traffic-lights", "the last amber too short", "luck",
           edit("traffic-lights", ("sleep(0.5)\nkit.amber.off()", "sleep(0.2)\nkit.amber.off()")),
           3,
           saw=("amber stayed on for 0.2",), hint=("sleep(0.5)",)),
 
     # -- reaction game: 1 the light after a wait, 2 the button, 3 the time it took --
-    Wrong("reaction-game", "no surprise wait",
+    Wrong("reaction-game", "no surprise wait", "timing",
           edit("reaction-game", ("sleep(uniform(1, 2))\n", "")), 1,
           saw=("straight away",), hint=("sleep(uniform(1, 2))",)),
-    Wrong("reaction-game", "the red LED",
+    Wrong("reaction-game", "the red LED", "device",
           edit("reaction-game", ("kit.green.on()", "kit.red.on()"),
                ("kit.green.off()", "kit.red.off()")), 1,
           saw=("red LED", "green LED stayed off"), hint=("kit.green.on()",)),
-    Wrong("reaction-game", "does not wait for the button",
+    Wrong("reaction-game", "does not wait for the button", "logic",
           edit("reaction-game", ("kit.button.wait_for_press()", "sleep(0.1)")), 2,
           saw=("before anyone pressed",), hint=("kit.button.wait_for_press()",)),
-    Wrong("reaction-game", "leaves the LED on",
+    Wrong("reaction-game", "leaves the LED on", "left on",
           edit("reaction-game", ("kit.green.off()\n", "")), 2,
           saw=("stayed on",), hint=("kit.green.off()",)),
-    Wrong("reaction-game", "timing from the start", program("starter", """\
+    Wrong("reaction-game", "timing from the start", "timing", program("starter", """\
         start = time()
         sleep(uniform(1, 2))
         kit.green.on()
@@ -233,29 +248,29 @@ WRONG: tuple[Wrong, ...] = (
         kit.green.off()
         print("You took", time() - start, "seconds")
         """), 3, saw=("you printed",), hint=("start timing when the LED turns on",)),
-    Wrong("reaction-game", "milliseconds",
+    Wrong("reaction-game", "milliseconds", "logic",
           edit("reaction-game", ("{reaction:.2f} seconds", "{reaction * 1000:.0f} ms")), 3,
           saw=("milliseconds",), hint=("in seconds",)),
-    Wrong("reaction-game", "a made-up time",
+    Wrong("reaction-game", "a made-up time", "luck",
           edit("reaction-game", ("{reaction:.2f} seconds", "0.3 seconds")), 3,
           saw=("you printed 0.3",), hint=("reaction = time() - start",)),
-    Wrong("reaction-game", "timed before the press",
+    Wrong("reaction-game", "timed before the press", "logic",
           edit("reaction-game", ("kit.button.wait_for_press()\nreaction = time() - start",
                                  "reaction = time() - start\nkit.button.wait_for_press()")),
           3, saw=("you printed 0",), hint=("after the press",)),
 
     # -- buzzer tunes: 1 one short beep, 2 the letter S, 3 S O S and the end --
-    Wrong("buzzer-tunes", "an LED, not the buzzer",
+    Wrong("buzzer-tunes", "an LED, not the buzzer", "device",
           program("starter", "kit.red.on()\nsleep(0.1)\nkit.red.off()\nsleep(1)\n"), 1,
           saw=("buzzer stayed quiet", "red LED"), hint=("kit.buzzer.on()",)),
-    Wrong("buzzer-tunes", "a long first beep",
+    Wrong("buzzer-tunes", "a long first beep", "timing",
           program("starter", MORSE + "for beeps in [O, O, O]:\n    letter(beeps)\n"), 1,
           saw=("the first beep lasted 0.3",), hint=("sleep(0.1)",)),
-    Wrong("buzzer-tunes", "no quiet between beeps",
+    Wrong("buzzer-tunes", "no quiet between beeps", "timing",
           edit("buzzer-tunes", ("    kit.buzzer.off()\n    sleep(0.1)\n",
                                 "    kit.buzzer.off()\n")), 2,
           saw=("ran into each other",), hint=("sleep(0.1) after kit.buzzer.off()",)),
-    Wrong("buzzer-tunes", "S S S", program("starter", """\
+    Wrong("buzzer-tunes", "S S S", "logic", program("starter", """\
         for letter in range(3):
             for beep in range(3):
                 kit.buzzer.on()
@@ -264,47 +279,47 @@ WRONG: tuple[Wrong, ...] = (
                 sleep(0.1)
             sleep(0.2)
         """), 3, saw=("... ... ...",), hint=("letter 2 should be O: 3 long beeps of 0.3 s",)),
-    Wrong("buzzer-tunes", "no gap between letters",
+    Wrong("buzzer-tunes", "no gap between letters", "timing",
           program("starter", MORSE.replace("    sleep(0.2)\n", "")
                   + "for beeps in [S, O, S]:\n    letter(beeps)\n"), 3,
           hint=("longer gap between letters",)),
-    Wrong("buzzer-tunes", "S O and no last S",
+    Wrong("buzzer-tunes", "S O and no last S", "count",
           program("starter", MORSE + "for beeps in [S, O]:\n    letter(beeps)\n"), 3,
           saw=("... ---",), hint=("then comes S",), running=False),
-    Wrong("buzzer-tunes", "one letter too many",
+    Wrong("buzzer-tunes", "one letter too many", "count",
           program("starter", MORSE + "for beeps in [S, O, S, O]:\n    letter(beeps)\n"), 3,
           saw=("... --- ... ---", "more than S O S"), hint=("S O S once",)),
-    Wrong("buzzer-tunes", "SOS for ever",
+    Wrong("buzzer-tunes", "SOS for ever", "never ends",
           program("starter", MORSE + "while True:\n    for beeps in [S, O, S]:\n"
                                      "        letter(beeps)\n"), 3,
           saw=("... --- ... ...",), hint=("S O S once",), running=True),
-    Wrong("buzzer-tunes", "SOS, then silence for ever",
+    Wrong("buzzer-tunes", "SOS, then silence for ever", "never ends",
           program("starter", MORSE + "for beeps in [S, O, S]:\n    letter(beeps)\n"
                                      "while True:\n    sleep(1)\n"), 3,
           saw=("still running",), hint=("let your program end",), running=True),
-    Wrong("buzzer-tunes", "the buzzer left on at the end",
+    Wrong("buzzer-tunes", "the buzzer left on at the end", "left on",
           program("starter", MORSE + "for beeps in [S, O, S]:\n    letter(beeps)\n"
                                      "kit.buzzer.on()\nsleep(0.5)\n"), 3,
           saw=("still on when your script ended",), hint=("kit.buzzer.off()",),
           running=False),
 
     # -- light meter: 1 print the light, 2 light.csv and the end, 3 a reading every 0.2 s --
-    Wrong("light-meter", "the wrong sensor",
+    Wrong("light-meter", "the wrong sensor", "device",
           log().replace("print(kit.light.value)", "print(kit.button.value)"), 1,
           saw=("you printed 0", "light level was 0.3"), hint=("print(kit.light.value)",)),
-    Wrong("light-meter", "no heading", log().replace(
+    Wrong("light-meter", "no heading", "logic", log().replace(
         '    writer.writerow(["time", "light"])\n', ""), 2,
           saw=("first line of light.csv",), hint=('writer.writerow(["time", "light"])',)),
-    Wrong("light-meter", "five readings", log(readings=5), 2,
+    Wrong("light-meter", "five readings", "count", log(readings=5), 2,
           saw=("5 readings",), hint=("for i in range(10):",), running=False),
-    Wrong("light-meter", "fifteen readings", log(readings=15), 2,
+    Wrong("light-meter", "fifteen readings", "count", log(readings=15), 2,
           saw=("15 readings",), hint=("for i in range(10):",), running=False),
-    Wrong("light-meter", "logs for ever",
+    Wrong("light-meter", "logs for ever", "never ends",
           log().replace("for i in range(10):", "while True:\n        file.flush()"), 2,
           saw=("still running",), hint=("then let it end",), running=True),
-    Wrong("light-meter", "no wait", log(every=0), 3,
+    Wrong("light-meter", "no wait", "timing", log(every=0), 3,
           saw=("within",), hint=("sleep(0.2)",)),
-    Wrong("light-meter", "reads the light once", program("starter", """\
+    Wrong("light-meter", "reads the light once", "luck", program("starter", """\
         import csv
         level = kit.light.value
         print(level)
@@ -315,45 +330,46 @@ WRONG: tuple[Wrong, ...] = (
                 writer.writerow([time(), level])
                 sleep(0.2)
         """), 3, saw=("all 10 readings were 0.30",), hint=("kit.light.value inside the loop",)),
-    Wrong("light-meter", "counts instead of the time",
+    Wrong("light-meter", "counts instead of the time", "luck",
           log().replace("writer.writerow([time(), kit.light.value])",
                         "writer.writerow([i, kit.light.value])"), 3,
           saw=("go from 0 to 9", "ran for only"), hint=("time()",)),
 
     # -- distance alarm: 1 print the distance, 2 sound when close, 3 quiet when gone --
-    Wrong("distance-alarm", "prints no distance",
+    Wrong("distance-alarm", "prints no distance", "logic",
           edit("distance-alarm", ('print("Distance:", kit.distance.distance, "m")',
                                   'print("Hello")')),
           1, saw=("printed no distance",), hint=("print(kit.distance.distance)",)),
-    Wrong("distance-alarm", "the alarm the wrong way round",
+    Wrong("distance-alarm", "the alarm the wrong way round", "logic",
           edit("distance-alarm", ("< 0.2", "> 0.2")), 2,
           saw=("sounded while",), hint=("if kit.distance.distance < 0.2:",)),
-    Wrong("distance-alarm", "the alarm too far out", edit("distance-alarm", ("< 0.2", "< 0.5")),
+    Wrong("distance-alarm", "the alarm too far out", "logic",
+          edit("distance-alarm", ("< 0.2", "< 0.5")),
           2, saw=("30 cm",), hint=("< 0.2",)),
-    Wrong("distance-alarm", "the alarm too close in",
+    Wrong("distance-alarm", "the alarm too close in", "logic",
           edit("distance-alarm", ("< 0.2", "< 0.05")), 2,
           saw=("stayed quiet",), hint=("< 0.2",)),
-    Wrong("distance-alarm", "looks once", program("alarm.toml", """\
+    Wrong("distance-alarm", "looks once", "ends early", program("alarm.toml", """\
         print(kit.distance.distance)
         if kit.distance.distance < 0.2:
             kit.buzzer.on()
         sleep(0.2)
         """), 2, saw=("ended",), hint=("while True:",), running=False),
-    Wrong("distance-alarm", "no else", program("alarm.toml", """\
+    Wrong("distance-alarm", "no else", "left on", program("alarm.toml", """\
         print(kit.distance.distance)
         while True:
             if kit.distance.distance < 0.2:
                 kit.buzzer.on()
             sleep(0.1)
         """), 3, saw=("kept sounding",), hint=("else: kit.buzzer.off()",), running=True),
-    Wrong("distance-alarm", "sounds once, then ends", program("alarm.toml", """\
+    Wrong("distance-alarm", "sounds once, then ends", "ends early", program("alarm.toml", """\
         print(kit.distance.distance)
         while kit.distance.distance >= 0.2:
             sleep(0.1)
         kit.buzzer.on()
         sleep(0.3)
         """), 3, saw=("ended",), hint=("while True:",), running=False),
-    Wrong("distance-alarm", "sounds and stops once, then ends", program("alarm.toml", """\
+    Wrong("distance-alarm", "sounds and stops once, then ends", "luck", program("alarm.toml", """\
         print(kit.distance.distance)
         while kit.distance.distance >= 0.2:
             sleep(0.1)
@@ -364,29 +380,30 @@ WRONG: tuple[Wrong, ...] = (
         """), 3, saw=("ended",), hint=("while True:",), running=False),
 
     # -- rover walls: 1 drive, 2 stop before the wall, 3 drive on when the way is clear --
-    Wrong("rover-walls", "backwards",
+    Wrong("rover-walls", "backwards", "logic",
           program("rover", "kit.drive.backward(0.5)\nsleep(2)\n"), 1,
           saw=("backwards",), hint=("kit.drive.forward(0.5)",)),
-    Wrong("rover-walls", "drives and ends at once", program("rover", "kit.drive.forward(0.5)\n"),
+    Wrong("rover-walls", "drives and ends at once", "ends early",
+          program("rover", "kit.drive.forward(0.5)\n"),
           1, saw=("ended", "before your rover had gone anywhere"), hint=("sleep(2)",),
           running=False),
-    Wrong("rover-walls", "spins", program("rover", "kit.drive.left(0.5)\nsleep(2)\n"), 1,
+    Wrong("rover-walls", "spins", "logic", program("rover", "kit.drive.left(0.5)\nsleep(2)\n"), 1,
           saw=("turned on the spot",), hint=("kit.drive.forward(0.5)",)),
-    Wrong("rover-walls", "never looks", program("rover", """\
+    Wrong("rover-walls", "never looks", "luck", program("rover", """\
         kit.drive.forward(0.5)
         sleep(4)
         kit.drive.stop()
         """), 2, saw=("hit the wall",), hint=("stop when it is less than 0.2",)),
-    Wrong("rover-walls", "stops too soon", edit("rover-walls", ("< 0.2", "< 0.35")), 2,
+    Wrong("rover-walls", "stops too soon", "logic", edit("rover-walls", ("< 0.2", "< 0.35")), 2,
           saw=("stopped", "cm from the wall"), hint=("less than 0.2 m",)),
-    Wrong("rover-walls", "stops by the clock", program("rover", """\
+    Wrong("rover-walls", "stops by the clock", "luck", program("rover", """\
         kit.drive.forward(0.5)
         sleep(1.7)
         kit.drive.stop()
         while True:
             sleep(1)
         """), 3, saw=("stayed where it was",), hint=("while True:",), running=True),
-    Wrong("rover-walls", "stops once, then ends", program("rover", """\
+    Wrong("rover-walls", "stops once, then ends", "ends early", program("rover", """\
         while kit.distance.distance >= 0.2:
             kit.drive.forward(0.5)
             sleep(0.05)
@@ -394,19 +411,19 @@ WRONG: tuple[Wrong, ...] = (
         """), 3, saw=("ended",), hint=("while True:",), running=False),
 
     # -- line follower: 1 move along the line, 2 follow it round the curve --
-    Wrong("line-follower", "backwards",
+    Wrong("line-follower", "backwards", "logic",
           program("rover", "kit.drive.backward(0.3)\nsleep(3)\n"), 1,
           saw=("backwards",), hint=("kit.drive.forward(0.3)",)),
-    Wrong("line-follower", "drives and ends at once",
+    Wrong("line-follower", "drives and ends at once", "ends early",
           program("rover", "kit.drive.forward(0.3)\n"), 1,
           saw=("ended", "before your rover had gone anywhere"), hint=("while True:",),
           running=False),
-    Wrong("line-follower", "straight on", program("rover", """\
+    Wrong("line-follower", "straight on", "logic", program("rover", """\
         kit.drive.forward(0.3)
         while True:
             sleep(0.1)
         """), 2, saw=("lost the line",), hint=("turn left",), running=True),
-    Wrong("line-follower", "turns the wrong way", program("rover", loop(STEER, """\
+    Wrong("line-follower", "turns the wrong way", "logic", program("rover", loop(STEER, """\
             if left:
                 kit.drive.right(0.3)
             elif right:
@@ -414,28 +431,29 @@ WRONG: tuple[Wrong, ...] = (
             else:
                 kit.drive.forward(0.3)""")), 2,
           saw=("lost the line",), hint=("the line is on the left: turn left",)),
-    Wrong("line-follower", "only turns left", program("rover", loop(STEER, """\
+    Wrong("line-follower", "only turns left", "luck", program("rover", loop(STEER, """\
             if left:
                 kit.drive.left(0.3)
             else:
                 kit.drive.forward(0.3)""")), 2,
           saw=("to the left, so the line was under line_right", "did not turn right"),
           hint=("turn right (kit.drive.right(0.3))",)),
-    Wrong("line-follower", "a curve driven blind", program("rover", """\
+    Wrong("line-follower", "a curve driven blind", "luck", program("rover", """\
         kit.drive.forward(0.3, curve_left=0.26)
         while True:
             sleep(0.1)
         """), 2, saw=("did not turn right",), hint=("read both sensors",)),
-    Wrong("line-follower", "gives up after a second", edit(
+    Wrong("line-follower", "gives up after a second", "ends early", edit(
         "line-follower", ("import sleep", "import sleep, time"),
         ("while True:", "begun = time()\nwhile True:"),
         ("    sleep(0.01)", "    sleep(0.01)\n    if time() - begun > 1:\n        break")), 2,
           saw=("ended",), hint=("while True:",), running=False),
 
     # -- colour rover: 1 name the colour, 2 stop at red and go at green --
-    Wrong("colour-rover", "always says red", program("rover", 'print("red")\nsleep(1)\n'), 1,
+    Wrong("colour-rover", "always says red", "luck",
+          program("rover", 'print("red")\nsleep(1)\n'), 1,
           saw=("printed 'red'",), hint=("print(kit.camera.dominant_colour().name)",)),
-    Wrong("colour-rover", "looks once", program("rover", """\
+    Wrong("colour-rover", "looks once", "luck", program("rover", """\
         colour = kit.camera.dominant_colour().name
         print(colour)
         while True:
@@ -446,23 +464,23 @@ WRONG: tuple[Wrong, ...] = (
             sleep(0.1)
         """), 2, saw=("stayed still",),
           hint=("look at the camera again each time round a while True: loop",)),
-    Wrong("colour-rover", "goes at red", program("rover", loop(CARDS, """\
+    Wrong("colour-rover", "goes at red", "logic", program("rover", loop(CARDS, """\
             if colour == "red":
                 kit.drive.forward(0.5)
             elif colour == "green":
                 kit.drive.stop()""")), 2,
           saw=("drove while the camera saw a red card",), hint=("stop at red",)),
-    Wrong("colour-rover", "never stops", program("rover", loop(CARDS, """\
+    Wrong("colour-rover", "never stops", "logic", program("rover", loop(CARDS, """\
             if colour == "green":
                 kit.drive.forward(0.5)""")), 2,
           saw=("drove on",), hint=("kit.drive.stop()",)),
-    Wrong("colour-rover", "reverses at green", program("rover", loop(CARDS, """\
+    Wrong("colour-rover", "reverses at green", "logic", program("rover", loop(CARDS, """\
             if colour == "green":
                 kit.drive.backward(0.5)
             elif colour == "red":
                 kit.drive.stop()""")), 2,
           saw=("backwards",), hint=("kit.drive.forward(0.5)",)),
-    Wrong("colour-rover", "obeys one card, then ends", program("rover", """\
+    Wrong("colour-rover", "obeys one card, then ends", "ends early", program("rover", """\
         colour = kit.camera.dominant_colour().name
         print(colour)
         while colour != "green":
@@ -473,36 +491,37 @@ WRONG: tuple[Wrong, ...] = (
         """), 2, saw=("ended",), hint=("while True:",), running=False),
 
     # -- arduino light: 1 print the light, 2 a night light, 3 a weather report each time --
-    Wrong("arduino-light", "prints the temperature",
+    Wrong("arduino-light", "prints the temperature", "device",
           program("weather-station", "print(kit.temperature.temperature)\nsleep(1)\n"), 1,
           saw=("you printed 18.5",), hint=("print(kit.light.value)",)),
-    Wrong("arduino-light", "no else", program("weather-station", """\
+    Wrong("arduino-light", "no else", "left on", program("weather-station", """\
         while True:
             print(kit.light.value)
             if kit.light.value < 0.3:
                 kit.status_led.on()
             sleep(0.2)
         """), 2, saw=("stayed on",), hint=("else: kit.status_led.off()",), running=True),
-    Wrong("arduino-light", "on when bright", program("weather-station", loop(NIGHT, """\
+    Wrong("arduino-light", "on when bright", "logic", program("weather-station", loop(NIGHT, """\
             if light > 0.3:
                 kit.status_led.on()
             else:
                 kit.status_led.off()""")), 2,
           saw=("on while it was bright",), hint=("if kit.light.value < 0.3:",)),
-    Wrong("arduino-light", "too dark to notice", program("weather-station", loop(NIGHT, """\
+    Wrong("arduino-light", "too dark to notice", "logic",
+          program("weather-station", loop(NIGHT, """\
             if light < 0.05:
                 kit.status_led.on()
             else:
                 kit.status_led.off()""")), 2,
           saw=("stayed off",), hint=("< 0.3",)),
-    Wrong("arduino-light", "looks once", program("weather-station", """\
+    Wrong("arduino-light", "looks once", "ends early", program("weather-station", """\
         light = kit.light.value
         print(light, kit.temperature.temperature)
         if light < 0.3:
             kit.status_led.on()
         sleep(0.5)
         """), 2, saw=("ended",), hint=("while True:",), running=False),
-    Wrong("arduino-light", "the report only once", program("weather-station", """\
+    Wrong("arduino-light", "the report only once", "luck", program("weather-station", """\
         print(kit.light.value, kit.temperature.temperature)
         while True:
             if kit.light.value < 0.3:
@@ -511,7 +530,7 @@ WRONG: tuple[Wrong, ...] = (
                 kit.status_led.off()
             sleep(0.2)
         """), 3, saw=("once",), hint=("each time round the loop",), running=True),
-    Wrong("arduino-light", "no temperature", program("weather-station", loop(NIGHT.replace(
+    Wrong("arduino-light", "no temperature", "logic", program("weather-station", loop(NIGHT.replace(
         "print(light, kit.temperature.temperature)", "print(light)"), """\
             if light < 0.3:
                 kit.status_led.on()
