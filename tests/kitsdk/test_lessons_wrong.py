@@ -16,6 +16,9 @@ from kitsdk.lessons import Report, check, find, installed
 
 #: Checks run at once: each mostly waits for its script, which mostly sleeps.
 AT_ONCE = 6
+#: The whole catalogue runs in the fixture of the first test that asks for it (under a
+#: minute; more on a busy machine): more than pytest's usual timeout for one test.
+pytestmark = pytest.mark.timeout(300)
 
 
 def _key(entry: Wrong | Right) -> str:

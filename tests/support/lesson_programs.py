@@ -187,7 +187,7 @@ WRONG: tuple[Wrong, ...] = (
             sleep(wait)
             kit.red.off()
             sleep(0.3)
-            wait = wait / 2
+            wait = wait / 3
         """), 3, saw=("blink 2 was on for 0.1",), hint=("every blink",), running=False),
 
     # -- traffic lights: 1 red first, 2 the order, 3 the timings --
