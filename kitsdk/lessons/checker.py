@@ -16,11 +16,16 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from . import progress
 from .exc import StepFailed
 from .lesson import Lesson, Step
 from .trial import Trial
+
+#: Seconds a script gets to end by itself after the last check, before it counts as still
+#: running and is stopped.
+SETTLE: Final = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,10 +41,18 @@ class StepResult:
 
 @dataclass(frozen=True)
 class Report:
-    """Every step's result, in order."""
+    """Every step's result, in order, and how the script's run went.
+
+    ``ended`` is True if the script ended by itself while the checks watched it, or within
+    :data:`SETTLE` seconds after (then ``ended_at`` says when, in seconds, and ``exit_code``
+    how); False if it was still running then, and the checker stopped it.
+    """
 
     lesson: Lesson
     results: tuple[StepResult, ...]
+    ended: bool = False
+    ended_at: float | None = None
+    exit_code: int | None = None
 
     @property
     def passed(self) -> int:
@@ -69,10 +82,12 @@ def check(lesson: Lesson, script: str | os.PathLike[str], *,
             on_step(result)
             if not result.passed:
                 break
+        trial.wait(lambda: trial.ended, SETTLE)  # a script about to end is not "running"
+        ended, ended_at, exit_code = trial.ended, trial.ended_at, trial.exit_code
     for number, step in enumerate(lesson.steps[len(results):], len(results) + 1):
         results.append(StepResult(number, step, None))
         on_step(results[-1])
-    report = Report(lesson, tuple(results))
+    report = Report(lesson, tuple(results), ended, ended_at, exit_code)
     progress.report("lesson.finished", lesson=lesson.id, passed=report.passed,
                     steps=len(lesson.steps))
     return report

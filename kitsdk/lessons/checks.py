@@ -3,7 +3,8 @@
 A check is a function ``check(trial)`` that returns when its step is done and raises
 :class:`StepFailed` (what it saw, and a hint) when it is not. These helpers do the common
 parts: waiting with a timeout, on/off pulses (a blink, a beep), which lights are lit when
-(traffic lights), numbers a script printed, and saying times the way a student reads them.
+(traffic lights), numbers a script printed, whether the script ended or was still running,
+and saying times and parts the way a student reads them.
 """
 
 from __future__ import annotations
@@ -66,9 +67,48 @@ def near(value: float, target: float, tolerance: float) -> bool:
 def expect(trial: Trial, condition: Callable[[], object], timeout: float, *,
            saw: str | Callable[[], str], hint: str) -> None:
     """Wait up to ``timeout`` seconds for ``condition()``; if it never holds, fail the step
-    with ``saw`` (text, or a function that describes what happened instead) and ``hint``."""
+    with ``saw`` (text, or a function that describes what happened instead) and ``hint``.
+
+    If the script had ended, ``saw`` says so: a wait gives up early then, and "stayed off"
+    reads differently when nothing was running any more. (An error that ended it, the
+    checker names itself.)
+    """
     if not trial.wait(condition, timeout):
-        raise StepFailed(saw() if callable(saw) else saw, hint)
+        said = saw() if callable(saw) else saw
+        if trial.ended and trial.exit_code == 0 and "ended" not in said:
+            said += f" ({how_it_ran(trial)})"
+        raise StepFailed(said, hint)
+
+
+def ends(trial: Trial, by: float) -> bool:
+    """Wait for the script to end, until ``by`` seconds after it started; True if it did."""
+    trial.wait(lambda: trial.ended, by - trial.now())
+    return trial.ended
+
+
+def how_it_ran(trial: Trial) -> str:
+    """``your script ended 3.1 s after it started``, or ``your script was still running
+    after 4.5 s``: a program that ended is not one that never stops."""
+    if trial.ended_at is not None:
+        return f"your script ended {trial.ended_at:.1f} s after it started"
+    return f"your script was still running after {trial.now():.1f} s"
+
+
+def part(trial: Trial, device: str) -> str:
+    """A device as a student calls it: ``the red LED``, ``the status LED``, ``the buzzer``."""
+    words = device.replace("_", " ")
+    if trial.profile.devices[device].driver == "led":
+        return f"the {words.removesuffix(' led')} LED"
+    return f"the {words}"
+
+
+def lit_instead(trial: Trial, devices: Iterable[str]) -> str:
+    """``, but the red LED turned on``: the first of ``devices`` the script switched on
+    (the wrong one), or "" if none."""
+    for device in devices:
+        if pulses(trial, device):
+            return f", but {part(trial, device)} turned on"
+    return ""
 
 
 def pulses(trial: Trial, device: str, role: str = "pin") -> list[Pulse]:

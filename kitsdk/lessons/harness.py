@@ -10,10 +10,13 @@ pair on FD (JSON lines, ``kitsdk.ipc.Channel``). Here, in the script's own proce
   ``while True``: set a simulated input, press a button, show the camera a colour, put the
   kit's drive base on a simulated floor and say where the rover is. Each request has an
   ``id``, answered by a ``reply`` carrying the time it took effect (``t``, ``time.time()``)
-  and a ``value``, or an ``error``.
+  and a ``value``, or an ``error``; once the script's code has ended, ``ended`` instead.
 
-When the script ends, the harness sends the rover's last ``report`` (``rover``). What the
-pins did is not sent here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
+When the script's own code has ended (its last line, ``sys.exit()``, an error, or the
+checker's stop), before the safety net switches the kit off, the harness says so (``ended``,
+with the time and the exit status) and sends the rover's last ``report`` (``rover``): what
+the kit does as the process closes is not the script's doing. What the pins did is not sent
+here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Harness:
         self.rover: SimRover | None = None
         self._go = threading.Event()
         self._busy = threading.Lock()
+        self._finished = False  # the script's code has ended: the kit is being switched off
         self._ops: dict[str, Callable[[dict[str, Any]], Any]] = {
             "go": lambda _: self._go.set(),
             "set": lambda m: self._kit().sim.set(m["name"], m["value"]),
@@ -82,16 +86,21 @@ class Harness:
                 self.channel.send("reply", **self._answer(message))
         os.kill(os.getpid(), signal.SIGTERM)
 
-    def finish(self) -> None:
+    def finish(self, status: int) -> None:
         """The script has ended: let a request in progress be answered (pressing the button
-        may be what ended it), and say where the rover ended up, which checks still ask."""
+        may be what ended it), say when, and where the rover ended up, which checks still ask."""
         with self._busy:
+            self._finished = True
+            self.channel.send("ended", t=time.time(), status=status)
             if self.rover is not None:
                 self.channel.send("rover", report=self.rover.report())
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
         op = self._ops.get(message["type"])
         reply: dict[str, Any] = {"id": message.get("id")}
+        if self._finished:  # too late to set a scene or ask the rover: say so, not an error
+            reply["ended"] = True
+            return reply
         try:
             if op is None:
                 raise KitError(f"the lesson harness has no request {message['type']!r}")
@@ -149,10 +158,12 @@ def main(argv: list[str]) -> int:
     harness = Harness(Channel(socket.socket(fileno=int(fd))))
     safety.on_kit(harness.kit_built)
     threading.Thread(target=harness.serve, name="kitsdk-lesson-harness", daemon=True).start()
+    status = 1  # what an exception out of run_script itself would end with
     try:
-        return run_script(script, args)
+        status = run_script(script, args)
     finally:
-        harness.finish()
+        harness.finish(status)
+    return status
 
 
 if __name__ == "__main__":

@@ -12,6 +12,12 @@ safety net's SIGTERM first, SIGKILL after a grace period. The checker sees:
 It steers the simulated world through the harness: ``set``, ``press``, ``show``, ``rover``.
 Every time a check sees is in seconds since the script went on past ``Kit(...)``. Waits poll
 with a timeout and end early when the script ends; no check ever sleeps blindly.
+
+A script either *ends* (its last line ran, ``sys.exit()``, or an error: ``ended`` is True,
+``ended_at`` says when) or is *still running* when the checks are done, and the checker stops
+it. The harness stamps the moment the script's own code ended, before the safety net
+switches the kit off; what the pins did after it is not the script's doing, so the pins'
+history stops there: an LED the script left on is still on at its end.
 """
 
 from __future__ import annotations
@@ -79,6 +85,8 @@ class Trial:
         self._rover: dict[str, Any] | None = None  # the rover's report when the script ended
         self._ids = itertools.count(1)
         self._ended_at: float | None = None
+        #: ``time.time()`` when the script's own code ended, as the harness stamped it.
+        self._code_ended: float | None = None
         self._open_streams = 3  # stdout, stderr and the harness's channel
         self._readers: list[threading.Thread] = []
         self.process: subprocess.Popen[str] | None = None
@@ -206,8 +214,8 @@ class Trial:
             try:
                 value: dict[str, Any] = self._request("rover_report")["value"]
                 return value
-            except StepFailed:  # it ended while we asked
-                if not self.ended:
+            except StepFailed:  # it ended while we asked: the harness sent its last report
+                if self._code_ended is None and not self.ended:
                     raise
         if self._rover is None:
             raise BadLesson(f"lesson '{self.lesson.id}' asked where the rover is, but it has "
@@ -225,8 +233,11 @@ class Trial:
 
     @property
     def ended_at(self) -> float | None:
-        """When the script ended, or None while it runs."""
-        return None if self._ended_at is None else self._ended_at - self.t0
+        """When the script ended (its own code, before the kit was switched off), or None
+        while it runs."""
+        if self._ended_at is None:
+            return None
+        return (self._code_ended or self._ended_at) - self.t0
 
     @property
     def exit_code(self) -> int | None:
@@ -244,7 +255,8 @@ class Trial:
             return list(self._errors)
 
     def history(self, device: str, role: str = "pin") -> list[tuple[float, float]]:
-        """Pin ``role`` of ``device``: its level (0 to 1, 1 is on) at each change, in time order.
+        """Pin ``role`` of ``device``: its level (0 to 1, 1 is on) at each change, in time order,
+        up to the end of the script's own code (not the kit switching off after it).
 
         A device wired ``active_high = false`` is turned round, so 1 always means on.
         """
@@ -254,8 +266,9 @@ class Trial:
                             f"'{role}' (it has {', '.join(spec.pins)})")
         inverted = spec.options.get("active_high", True) is False
         self.journal.refresh()
+        end = float("inf") if self._code_ended is None else self._code_ended
         return [(t - self.t0, 1.0 - level if inverted else level)
-                for t, level in self.journal.levels(spec.pins[role].name)]
+                for t, level in self.journal.levels(spec.pins[role].name) if t <= end]
 
     def level(self, device: str, role: str = "pin") -> float:
         """Pin ``role`` of ``device`` now: 0 (off) to 1 (on)."""
@@ -301,17 +314,24 @@ class Trial:
         if not sent or not self._wait_for(lambda: number in self._replies, REPLY_WAIT):
             if not self.ended:
                 raise TimeoutError(f"the lesson harness did not answer '{op}' in {REPLY_WAIT} s")
-            raise StepFailed(
-                saw=f"your script had already stopped, {self.ended_at or 0:.1f} s after it "
-                    "started, when the check wanted to try it out",
-                hint="keep your script running while the check tries it out, e.g. with a "
-                     "loop: while True:")
+            raise self._too_late()
         with self._changed:
             reply = self._replies.pop(number)
+        if reply.get("ended"):  # its code had ended: the kit is being switched off
+            raise self._too_late()
         if "error" in reply:
             raise BadLesson(f"lesson '{self.lesson.id}': the check's '{op}' failed: "
                             f"{reply['error']}")
         return reply
+
+    def _too_late(self) -> StepFailed:
+        """A request came after the script's code had ended: the student's to fix."""
+        ended = self._code_ended or self._ended_at or self.t0
+        return StepFailed(
+            saw=f"your script had already ended, {ended - self.t0:.1f} s after it started, "
+                "when the check wanted to try it out",
+            hint="keep your script running while the check tries it out, e.g. with a "
+                 "loop: while True:")
 
     def _spec(self, device: str) -> DeviceSpec:
         try:
@@ -332,6 +352,8 @@ class Trial:
             with self._changed:
                 if message["type"] == "kit":
                     self._kit = message
+                elif message["type"] == "ended":
+                    self._code_ended = float(message["t"])
                 elif message["type"] == "rover":
                     self._rover = message.get("report")
                 elif message["type"] == "reply" and isinstance(message.get("id"), int):

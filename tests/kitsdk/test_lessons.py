@@ -219,13 +219,16 @@ def test_steps_are_checked_in_order_until_one_fails(tmp_path: Path) -> None:
     assert seen == [(1, True), (2, False)]
     assert (report.passed, report.complete) == (1, False)
     failed = report.results[1]
-    assert (failed.saw, failed.hint) == ("the amber LED stayed off", "switch it on: kit.amber.on()")
+    # The check gave up early because the script had ended, and says so.
+    assert failed.saw.startswith("the amber LED stayed off (your script ended ")
+    assert failed.hint == "switch it on: kit.amber.on()"
+    assert report.ended and report.exit_code == 0
 
 
 def test_a_step_after_a_failure_is_not_checked(tmp_path: Path) -> None:
     report = check(TWO_LIGHTS, script(tmp_path, 'from kitsdk import Kit\nkit = Kit("starter")\n'))
     assert [r.passed for r in report.results] == [False, None]
-    assert report.results[0].saw == "the red LED stayed off"
+    assert report.results[0].saw.startswith("the red LED stayed off (your script ended ")
 
 
 def test_a_script_that_builds_no_kit_is_told_how(tmp_path: Path) -> None:
@@ -279,6 +282,48 @@ def test_a_script_that_loops_forever_is_stopped(tmp_path: Path) -> None:
         assert not trial.ended
     assert trial.ended
     assert trial.exit_code == 128 + signal.SIGTERM  # the safety net's exit
+
+
+def test_a_report_tells_a_script_that_ended_from_one_still_running(tmp_path: Path) -> None:
+    ended = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "kit.amber.on()\n"))
+    assert ended.complete and ended.ended and ended.exit_code == 0
+    assert ended.ended_at is not None and 0 <= ended.ended_at < 2
+    running = check(TWO_LIGHTS, script(tmp_path, RED_ONLY + "kit.amber.on()\n"
+                                       "from time import sleep\nwhile True:\n    sleep(1)\n",
+                                       "forever.py"))
+    assert running.complete and not running.ended
+    assert (running.ended_at, running.exit_code) == (None, None)
+
+
+def test_a_request_after_the_script_ended_is_the_students_to_fix_not_a_bug(
+        tmp_path: Path) -> None:
+    code = """\
+        import atexit, time
+        from kitsdk import Kit
+
+        atexit.register(time.sleep, 2)  # runs last: the process lingers, its kit switched off
+        kit = Kit("rover")
+        atexit.register(print, "bye")  # runs first, after the script's last line
+    """
+    with Trial(find("colour-rover"), script(tmp_path, code), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: ("bye" in [line for _, line in trial.printed()]), 5)
+        with pytest.raises(StepFailed, match=r"your script had already ended, 0\.\d s after"):
+            trial.show("red")
+        assert not trial.ended
+
+
+def test_the_pins_history_stops_where_the_script_ended(tmp_path: Path) -> None:
+    # The safety net switches the LED off as the process closes: not the script's doing.
+    with Trial(TWO_LIGHTS, script(tmp_path, RED_ONLY), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: trial.ended, 5)
+        pin = trial.profile.devices["red"].pins["pin"].name
+        assert trial.journal.levels(pin)[-1][1] == 0.0
+        assert trial.level("red") == 1.0
+        [lit] = pulses(trial, "red")
+        assert not lit.over and trial.ended_at is not None
+        assert lit.end == pytest.approx(trial.ended_at)
 
 
 def test_a_script_that_will_not_stop_is_killed_with_its_outputs_safe(tmp_path: Path) -> None:
@@ -404,9 +449,11 @@ def test_a_check_reports_progress_in_the_schemas_events(
         Event(session=session, seq=seq, kind=kind, data=data)  # raises if a field is wrong
     assert events[0][1] == {"lesson": "two-lights", "steps": 2}
     assert events[1][1] == {"lesson": "two-lights", "step": 1, "title": "Red"}
-    assert events[2][1] == {"lesson": "two-lights", "step": 2, "title": "Amber",
-                            "hint": "the amber LED stayed off. Hint: switch it on: "
-                                    "kit.amber.on()"}
+    failed = events[2][1]
+    assert {**failed, "hint": ""} == {"lesson": "two-lights", "step": 2, "title": "Amber",
+                                      "hint": ""}
+    assert failed["hint"].startswith("the amber LED stayed off (your script ended ")
+    assert failed["hint"].endswith(". Hint: switch it on: kit.amber.on()")
     assert events[3][1] == {"lesson": "two-lights", "passed": 1, "steps": 2}
 
 
@@ -420,7 +467,8 @@ def test_the_agent_can_run_a_check_as_a_script(tmp_path: Path, monkeypatch: pyte
     assert run_script(as_script, ["lesson", "check", "colour-rover", str(student)]) == 1
     assert [kind for kind, _ in events] == [
         "lesson.started", "lesson.step_failed", "lesson.finished"]
-    assert events[1][1]["hint"].startswith("I held up a red card, and your script printed nothing")
+    assert events[1][1]["hint"].startswith(
+        "I held up a yellow card, and your script printed nothing")
 
 
 def test_report_keeps_to_the_schema(events: list[tuple[str, dict[str, Any]]]) -> None:

@@ -9,8 +9,9 @@ from ..lesson import Lesson, Step
 from ..trial import Trial
 
 #: Light levels the check shows (0 dark, 1 bright), the level below which it is dark, and
-#: the temperature the Pi's probe measures, in °C.
-BRIGHT, DARK, NIGHT, WARMTH = 0.7, 0.1, 0.3, 18.5
+#: the temperatures the Pi's probe measures, in °C: at first, and once the report is due
+#: (a report printed once, before the loop, does not show the change).
+BRIGHT, DARK, NIGHT, WARMTH, WARMER = 0.7, 0.1, 0.3, 18.5, 21.5
 #: Seconds the night light may take to answer.
 ANSWER = 1.0
 
@@ -52,15 +53,21 @@ def night_light(trial: Trial) -> None:
 
 
 def weather_report(trial: Trial) -> None:
-    def reported() -> bool:
-        return any(any(near(v, WARMTH, 0.05) for v in numbers(line))
-                   and any(0 <= v <= 1 for v in numbers(line)) for _, line in trial.printed())
+    def reported(temperature: float, since: float = float("-inf")) -> bool:
+        return any(any(near(v, temperature, 0.05) for v in numbers(line))
+                   and any(0 <= v <= 1 for v in numbers(line))
+                   for _, line in trial.printed(since))
 
-    expect(trial, reported, 3.0,
-           saw=f"no line your script printed had both the light level and the temperature "
-               f"({WARMTH} °C)",
-           hint="print both on one line each time round the loop: "
-                "print(kit.light.value, kit.temperature.temperature)")
+    warmed = trial.set("temperature", WARMER)
+    if trial.wait(lambda: reported(WARMER, warmed), 3.0):
+        return
+    hint = ("print both on one line each time round the loop: "
+            "print(kit.light.value, kit.temperature.temperature)")
+    if reported(WARMTH):
+        raise StepFailed(saw=f"your script printed the light and the temperature once, but "
+                             f"not again when it warmed up to {WARMER} °C", hint=hint)
+    raise StepFailed(saw=f"no line your script printed had both the light level and the "
+                         f"temperature ({WARMER} °C)", hint=hint)
 
 
 STARTER = '''\

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from ..checks import Pulse, expect, near, pulses, seconds
+from ..checks import Pulse, ends, expect, how_it_ran, lit_instead, near, pulses, seconds
 from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
@@ -12,6 +12,8 @@ from ..trial import Trial
 SHORT, LONG, GAP, LETTER_GAP = 0.1, 0.3, 0.1, 0.3
 LETTERS = {"...": "S", "---": "O"}
 SOS = ("...", "---", "...")
+#: Seconds after the start by which a right script has played S O S and ended, with room.
+END_BY = 2 * (3 * SHORT + 3 * GAP + LETTER_GAP) + 3 * LONG + 3 * GAP + 2.0
 
 
 def _beeps(trial: Trial) -> list[Pulse]:
@@ -34,7 +36,8 @@ def _heard(beeps: list[Pulse]) -> str:
 
 
 def one_beep(trial: Trial) -> None:
-    expect(trial, lambda: _beeps(trial), 3.0, saw="the buzzer stayed quiet",
+    expect(trial, lambda: _beeps(trial), 3.0,
+           saw=lambda: "the buzzer stayed quiet" + lit_instead(trial, ("red", "amber", "green")),
            hint="sound it with kit.buzzer.on(), then sleep(0.1) and kit.buzzer.off()")
     expect(trial, lambda: _beeps(trial)[0].over, 2.0, saw="the buzzer started and never stopped",
            hint="stop it after a short while: sleep(0.1), then kit.buzzer.off()")
@@ -80,6 +83,18 @@ def letter_s(trial: Trial) -> None:
 
 def sos(trial: Trial) -> None:
     _letters(trial, 3)
+    ended = ends(trial, END_BY)
+    beeps = _beeps(trial)
+    if ended and not beeps[-1].over:
+        raise StepFailed(saw="the buzzer was still on when your script ended",
+                         hint="switch it off after the last beep: kit.buzzer.off()")
+    if len(beeps) > 3 * len(SOS):
+        raise StepFailed(saw=_heard(beeps) + ": more than S O S",
+                         hint="play S O S once, then let your program end: a for loop over "
+                              "[S, O, S], not while True:")
+    if not ended:
+        raise StepFailed(saw=f"I heard S O S, and then {how_it_ran(trial)}",
+                         hint="play S O S once, then let your program end")
 
 
 STARTER = '''\
@@ -150,7 +165,8 @@ that beeps for `seconds` and then waits {GAP} s, and call it three times.""",
         Step("S O S", f"""\
 Keep each letter's beeps in a list: `S = [{SHORT}, {SHORT}, {SHORT}]` and
 `O = [{LONG}, {LONG}, {LONG}]`. Play the letters S, O, S with a loop, and leave
-{LETTER_GAP} s of quiet between letters.""", check=sos),
+{LETTER_GAP} s of quiet between letters. Play it once, then let the program end.""",
+             check=sos),
     ),
     starter=STARTER,
     solution=SOLUTION,

@@ -7,12 +7,16 @@ from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
 
-#: Seconds the rover may take to obey a new card.
-OBEY = 1.5
+#: Seconds the rover may take to obey a new card, and how long it must wait at the first
+#: red one.
+OBEY, WAIT = 1.5, 1.0
+#: The card the camera sees first: not red or green, so a script that prints a colour's
+#: name without looking cannot pass by luck.
+FIRST = "yellow"
 
 
 def setup(trial: Trial) -> None:
-    trial.show("red")
+    trial.show(FIRST)
 
 
 def _driving(trial: Trial) -> bool:
@@ -25,27 +29,38 @@ def _stopped(trial: Trial) -> bool:
 
 
 def names_the_colour(trial: Trial) -> None:
-    def said_red() -> bool:
-        return any("red" in line.lower() for _, line in trial.printed())
+    def said_it() -> bool:
+        return any(FIRST in line.lower() for _, line in trial.printed())
 
-    if trial.wait(said_red, 3.0):
+    if trial.wait(said_it, 3.0):
         return
     lines = [line for _, line in trial.printed()]
     raise StepFailed(
-        saw=(f"I held up a red card, and your script printed {lines[-1]!r}" if lines
-             else "I held up a red card, and your script printed nothing"),
+        saw=(f"I held up a {FIRST} card, and your script printed {lines[-1]!r}" if lines
+             else f"I held up a {FIRST} card, and your script printed nothing"),
         hint="print the name of the colour the camera sees most: "
              "print(kit.camera.dominant_colour().name)")
 
 
 def obeys_the_cards(trial: Trial) -> None:
-    trial.run_for(0.5)
-    if not _stopped(trial):
+    try:
+        _obeys(trial)
+    except StepFailed as failed:
+        if not trial.ended:
+            raise
+        raise StepFailed(failed.saw, "keep looking at the camera in a while True: loop, and "
+                                     "obey each card as it comes") from None
+
+
+def _obeys(trial: Trial) -> None:
+    trial.show("red")
+    if trial.wait(lambda: not _stopped(trial), WAIT):
         raise StepFailed(saw="your rover drove while the camera saw a red card",
                          hint='stop at red: if colour == "red": kit.drive.stop()')
     trial.show("green")
     expect(trial, lambda: _driving(trial), OBEY,
-           saw=f"I changed the card to green, and your rover stayed still for {OBEY} s",
+           saw=lambda: "I changed the card to green, and your rover " + (
+               "drove backwards" if max(trial.wheels()) < 0 else f"stayed still for {OBEY} s"),
            hint='look at the camera again each time round a while True: loop, and drive '
                 'on at green: if colour == "green": kit.drive.forward(0.5)')
     trial.show("red")

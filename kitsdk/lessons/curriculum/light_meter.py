@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from itertools import pairwise
 
-from ..checks import expect, near, numbers, printed_number
+from ..checks import ends, how_it_ran, near, numbers, printed_number
 from ..exc import StepFailed
 from ..lesson import Lesson, Step
 from ..trial import Trial
@@ -14,6 +14,8 @@ from ..trial import Trial
 DARK, BRIGHT, CHANGE = 0.3, 0.8, 1.0
 READINGS, EVERY = 10, 0.2
 FILE = "light.csv"
+#: Seconds after the start by which a right script has logged and ended, with room to spare.
+END_BY = READINGS * EVERY + 2.5
 
 
 def setup(trial: Trial) -> None:
@@ -33,9 +35,10 @@ def reads_the_light(trial: Trial) -> None:
 
 
 def writes_the_file(trial: Trial) -> None:
-    expect(trial, lambda: trial.ended, READINGS * EVERY + 4.0,
-           saw=f"your script was still running after {READINGS * EVERY + 4.0:g} s",
-           hint=f"log {READINGS} readings with for i in range({READINGS}): and then let it end")
+    if not ends(trial, END_BY):
+        raise StepFailed(saw=how_it_ran(trial),
+                         hint=f"log {READINGS} readings with for i in range({READINGS}): and "
+                              "then let it end")
     rows = _rows(trial)
     if rows[:1] != [["time", "light"]]:
         raise StepFailed(saw=f"the first line of {FILE} is {','.join(rows[0])!r}" if rows
@@ -59,6 +62,11 @@ def follows_the_light(trial: Trial) -> None:
         raise StepFailed(saw=f"the times in {FILE} do not go up",
                          hint="write the time of each reading as you take it: time()")
     took = times[-1] - times[0]
+    ran = trial.ended_at or 0.0
+    if took > ran + 0.5:
+        raise StepFailed(saw=f"the times in {FILE} go from {times[0]:g} to {times[-1]:g}, "
+                             f"{took:g} s apart, but your script ran for only {ran:.1f} s",
+                         hint="write the time of each reading as you take it: time()")
     if took < (READINGS - 1) * EVERY - 0.5:
         raise StepFailed(saw=f"all {READINGS} readings were taken within {took:.2f} s",
                          hint=f"wait between readings: sleep({EVERY}) in the loop")

@@ -55,8 +55,8 @@ def right_timing(trial: Trial) -> None:
     for phase, (_, wanted) in zip(seen, CYCLE, strict=False):
         if wanted is not None and not near(phase.length, wanted, TOLERANCE):
             raise StepFailed(saw=f"{phase.name()} stayed on for {seconds(phase.length)}",
-                             hint=f"{phase.name()} should stay for {wanted} s: put "
-                                  f"sleep({wanted}) after switching it on")
+                             hint=f"{phase.name()} should stay for {wanted:g} s: put "
+                                  f"sleep({wanted:g}) after switching it on")
 
 
 def _how(before: frozenset[str], after: frozenset[str]) -> str:
