@@ -87,9 +87,12 @@ def ends(trial: Trial, by: float) -> bool:
 
 
 def how_it_ran(trial: Trial) -> str:
-    """``your script ended 3.1 s after it started``, or ``your script was still running
-    after 4.5 s``: a program that ended is not one that never stops."""
+    """``your script ended 3.1 s after it started`` (``... ended at once``), or ``your
+    script was still running after 4.5 s``: a program that ended is not one that never
+    stops."""
     if trial.ended_at is not None:
+        if trial.ended_at < 0.05:  # "0.0 s" reads as a bug; it is a script with no waits
+            return "your script ended at once"
         return f"your script ended {trial.ended_at:.1f} s after it started"
     return f"your script was still running after {trial.now():.1f} s"
 

@@ -147,7 +147,7 @@ def test_check_fails_step_by_step_with_hints(tmp_path: Path, site: Path) -> None
     assert result.stdout.splitlines()[2:] == [
         "[pass] Step 1: Light red",
         "[FAIL] Step 2: Light amber",
-        "       I saw: the amber LED stayed off",
+        "       I saw: the amber LED stayed off (your script ended at once)",
         "       Try this: switch it on: kit.amber.on()",
         "[ -- ] Step 3: Light green",
         "       not checked yet: get the step before it working first",
