@@ -78,7 +78,7 @@ from ..telemetry import (
     new_id,
     topic_for,
 )
-from ..telemetry.checks import TEXT_MAX
+from ..telemetry.fields import TEXT_MAX
 from .config import AgentConfig
 from .link_commands import CommandWorker
 from .link_delivery import InFlight, Reason, Sent

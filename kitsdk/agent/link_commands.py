@@ -38,7 +38,7 @@ from ..telemetry import (
     max_payload,
     parse_topic,
 )
-from ..telemetry.checks import TEXT_MAX
+from ..telemetry.fields import TEXT_MAX
 
 log = logging.getLogger(__name__)
 

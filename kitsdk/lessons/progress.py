@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-from ..telemetry.checks import TEXT_MAX, check_fields
+from ..telemetry.fields import TEXT_MAX, check_fields
 from ..telemetry.messages import EVENTS
 from .exc import LessonWarning
 

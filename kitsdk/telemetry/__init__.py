@@ -11,7 +11,7 @@ here for the lab)::
     assert decode(topic, encode(msg)) == msg
 
 Modules: ``topics`` (the topic tree and subscription filters), ``messages`` (the frozen
-dataclasses and their checks), ``codec`` (bytes in and out), ``checks`` (field checks).
+dataclasses), ``fields`` (the check of each field), ``codec`` (bytes in and out).
 """
 
 from kitsdk.exc import BadMessage, BadText

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kitsdk.exc import BadMessage, BadText
-from kitsdk.telemetry.checks import check_object, check_unicode, require
+from kitsdk.telemetry.fields import check_object, check_unicode, require
 from kitsdk.telemetry.messages import (
     Command,
     CommandAck,

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Literal, cast, get_args
 
 from kitsdk.exc import BadMessage
-from kitsdk.telemetry.checks import (
+from kitsdk.telemetry.fields import (
     NAME_MAX,
     Check,
     check_bool,

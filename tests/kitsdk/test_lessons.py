@@ -35,7 +35,7 @@ from kitsdk.lessons.checks import expect, printed_number, pulses
 from kitsdk.profile import Profile
 from kitsdk.script import run_script
 from kitsdk.telemetry import Event, new_id
-from kitsdk.telemetry.checks import TEXT_MAX
+from kitsdk.telemetry.fields import TEXT_MAX
 
 # -- a small lesson, quick to check ----------------------------------------------------------------
 
