@@ -83,9 +83,12 @@ def find_mosquitto() -> str | None:
 
 
 def free_port(host: str = "127.0.0.1", preferred: int = 0) -> int:
-    """``preferred`` if it is free on ``host``, else a free port."""
+    """``preferred`` if it is free on ``host``, else a free port. Free as Mosquitto sees it:
+    it binds with SO_REUSEADDR, so a port whose last connections linger in TIME_WAIT (a
+    broker stopped a moment ago) is still its to take."""
     for port in ((preferred, 0) if preferred else (0,)):
         with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
             except OSError:

@@ -422,3 +422,19 @@ def test_a_kit_agent_speaking_mqtt_3_1_1_feeds_an_amqtt_lab(tmp_path: Path) -> N
         finally:
             agent.shutdown()
             thread.join(timeout=10)
+
+
+def test_a_port_left_in_time_wait_is_still_free_for_the_broker() -> None:
+    """A broker stopped a moment ago leaves its port's connections in TIME_WAIT; its next
+    start must take the same port back (the kits' agent.toml names it)."""
+    import socket
+
+    from lab_server.broker.mosquitto import free_port
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        accepted, _ = server.accept()
+        accepted.close()  # the server's side closes first: its port enters TIME_WAIT
+        client.close()
+    assert free_port("127.0.0.1", preferred=port) == port
