@@ -42,6 +42,15 @@ POOL_IDLE = 8
 dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+def where(*conditions: tuple[str, object]) -> tuple[str, list[Any]]:
+    """`` WHERE`` with the conditions whose value is given (``("kit = ?", kit)``, skipped
+    when ``kit`` is None), and their parameters; ``("", [])`` when none is."""
+    given = [(sql, value) for sql, value in conditions if value is not None]
+    if not given:
+        return "", []
+    return " WHERE " + " AND ".join(sql for sql, _ in given), [value for _, value in given]
+
+
 def check_name(value: object, what: str) -> str:
     if type(value) is not str or not 0 < len(value) <= NAME_MAX or not value.isprintable():
         raise BadValue(f"{what} {value!r:.80} is not 1 to {NAME_MAX} printable characters")

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from .database import Database
+from .database import Database, where
 
 DAY = 86400.0
 
@@ -25,21 +25,11 @@ class ExportQueries(Database):
         ``team`` is the kit's team now; ``lesson`` the lesson the kit ran when the sample
         arrived. Rows stream from the database a chunk at a time.
         """
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("t.kit", kit), ("k.team", team), ("t.lesson", lesson)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if start is not None:
-            where.append("t.ts >= ?")
-            params.append(start)
-        if end is not None:
-            where.append("t.ts <= ?")
-            params.append(end)
+        condition, params = where(("t.kit = ?", kit), ("k.team = ?", team),
+                                  ("t.lesson = ?", lesson), ("t.ts >= ?", start),
+                                  ("t.ts <= ?", end))
         sql = ("SELECT t.ts, t.kit, k.team, t.historical, t.lesson, t.session, t.seq, t.vals "
-               "FROM telemetry t LEFT JOIN kits k ON k.id = t.kit"
-               + (" WHERE " + " AND ".join(where) if where else "")
+               "FROM telemetry t LEFT JOIN kits k ON k.id = t.kit" + condition
                + " ORDER BY t.ts, t.kit, t.seq")
         for ts, kit_id, team_name, historical, lesson_name, session, seq, vals in self._iterate(
                 "export telemetry", sql, params):

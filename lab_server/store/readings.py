@@ -9,7 +9,7 @@ from typing import Any
 
 from kitsdk.telemetry import CommandAck, Event, Status, Telemetry
 
-from .database import Database, dumps
+from .database import Database, dumps, where
 from .records import EventRecord, Inbound, LessonOutcome
 
 
@@ -188,16 +188,8 @@ class ReadingTables(Database):
     def events(self, kit: str | None = None, since: float | None = None,
                limit: int = 200) -> list[EventRecord]:
         """The newest ``limit`` events (of ``kit``, with ``ts > since``), oldest first."""
-        where: list[str] = []
-        params: list[Any] = []
-        if kit is not None:
-            where.append("kit = ?")
-            params.append(kit)
-        if since is not None:
-            where.append("ts > ?")
-            params.append(since)
-        sql = ("SELECT id, kit, session, seq, ts, received, kind, data FROM events"
-               + (" WHERE " + " AND ".join(where) if where else "")
+        condition, params = where(("kit = ?", kit), ("ts > ?", since))
+        sql = ("SELECT id, kit, session, seq, ts, received, kind, data FROM events" + condition
                + " ORDER BY ts DESC, id DESC LIMIT ?")
         params.append(limit)
         rows = self._query("read the events", sql, params)
