@@ -2,7 +2,9 @@
 process that drives them is still writing it.
 
 The simulated pin factory appends one JSON line per pin change (``kitsdk.sim.factory``); this
-reads the new lines each time it is asked, keeping a half-written last line for next time.
+reads the new lines each time it is asked, keeping a half-written last line for next time. The
+lesson harness appends ``{"t": ..., "end": true}`` when the script's own code has ended, before
+the safety net switches the kit off (``code_ended``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ class Journal:
         self._file = path.open(encoding="utf-8", errors="replace")
         self._partial = ""
         self._levels: dict[str, list[tuple[float, float]]] = {}
+        #: When the script's own code ended (its harness's mark), or None so far.
+        self.code_ended: float | None = None
         #: Lines that were not journal entries: there should be none, so a check that
         #: finds some is reading the wrong file.
         self.bad_lines = 0
@@ -33,6 +37,9 @@ class Journal:
         for line in lines:
             try:
                 entry = json.loads(line)
+                if entry.get("end") is True:
+                    self.code_ended = float(entry["t"])
+                    continue
                 pin, t, state = entry["pin"], float(entry["t"]), float(entry["state"])
             except (ValueError, KeyError, TypeError):
                 self.bad_lines += 1

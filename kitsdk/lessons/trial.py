@@ -266,7 +266,9 @@ class Trial:
                             f"'{role}' (it has {', '.join(spec.pins)})")
         inverted = spec.options.get("active_high", True) is False
         self.journal.refresh()
-        end = float("inf") if self._code_ended is None else self._code_ended
+        # The journal's own mark first: the channel's "ended" may still be on its way.
+        end = next((t for t in (self.journal.code_ended, self._code_ended) if t is not None),
+                   float("inf"))
         return [(t - self.t0, 1.0 - level if inverted else level)
                 for t, level in self.journal.levels(spec.pins[role].name) if t <= end]
 

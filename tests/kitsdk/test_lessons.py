@@ -18,6 +18,7 @@ from helpers import wait_until
 import kitsdk.cli
 import kitsdk.lessons
 from kitsdk import BadMessage
+from kitsdk.ipc import Channel
 from kitsdk.lessons import (
     BadLesson,
     Lesson,
@@ -324,6 +325,24 @@ def test_the_pins_history_stops_where_the_script_ended(tmp_path: Path) -> None:
         [lit] = pulses(trial, "red")
         assert not lit.over and trial.ended_at is not None
         assert lit.end == pytest.approx(trial.ended_at)
+
+
+def test_the_history_stops_at_the_scripts_end_however_late_its_channel_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a busy machine the journal may show the kit switched off before the checker has
+    read the harness's "ended" message: the journal's own end mark cuts the history."""
+    receive = Channel.__iter__
+
+    def without_ended(channel: Channel) -> Iterator[dict[str, Any]]:
+        return (message for message in receive(channel) if message["type"] != "ended")
+
+    monkeypatch.setattr(Channel, "__iter__", without_ended)
+    with Trial(TWO_LIGHTS, script(tmp_path, RED_ONLY), tmp_path) as trial:
+        trial.begin()
+        assert trial.wait(lambda: trial.ended, 5)
+        pin = trial.profile.devices["red"].pins["pin"].name
+        assert trial.journal.levels(pin)[-1][1] == 0.0  # switched off by the safety net
+        assert trial.level("red") == 1.0 and not pulses(trial, "red")[0].over
 
 
 def test_a_script_that_will_not_stop_is_killed_with_its_outputs_safe(tmp_path: Path) -> None:
