@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import threading
 import time
@@ -43,6 +44,21 @@ from .runner import AGENT_STOP, TEACHER_RESET, TEACHER_STOP, Ending, ScriptRun
 from .sampling import sample
 
 log = logging.getLogger(__name__)
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _storable(data: Any) -> Any:
+    """``data`` with each lone surrogate in its text replaced by U+FFFD (a script's printed
+    bytes decoded with ``surrogateescape``, say), keys included."""
+    if isinstance(data, str):
+        return _SURROGATE.sub("\ufffd", data)
+    if isinstance(data, dict):
+        return {_storable(key): _storable(value) for key, value in data.items()}
+    if isinstance(data, list | tuple):
+        return [_storable(item) for item in data]
+    return data
+
 
 #: Queued messages beyond which a new sample counts as historical: it waits behind a replay.
 BACKLOG = 64
@@ -140,10 +156,11 @@ class Agent:
             self._put(Kind.TELEMETRY, encode(message))
 
     def emit(self, kind: str, **data: Any) -> None:
-        """Queue an event (script, lesson, safety) for the lab."""
+        """Queue an event (script, lesson, safety) for the lab. A student's text that no
+        store keeps (a lone surrogate) is sent with U+FFFD in its place, never refused."""
         seq = self.outbox.next_seq("event")
-        self._put(Kind.EVENT,
-                  encode(Event(session=self.link.session, seq=seq, kind=kind, data=data)))
+        self._put(Kind.EVENT, encode(Event(session=self.link.session, seq=seq, kind=kind,
+                                           data=_storable(data))))
 
     def _replaying(self) -> bool:
         """A sample taken now will be replayed rather than sent live (docs/mqtt.md)."""

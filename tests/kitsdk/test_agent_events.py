@@ -111,3 +111,15 @@ def test_a_syntax_error_names_the_students_line(agents: Any, lab: Lab, tmp_path:
     assert agent.start_script(script) is None
     error = lab.wait_event("script.crashed").data["error"]
     assert error.startswith("SyntaxError on line 3: "), error
+
+
+def test_output_no_store_can_keep_still_reaches_the_lab_readably(agents: Any, lab: Lab,
+                                                                 tmp_path: Path) -> None:
+    """A script can print text no UTF-8 store keeps (a lone surrogate, from bytes decoded
+    with ``surrogateescape``); its ending is still reported, the text made storable."""
+    agent = agents()
+    start_script(agent, tmp_path, "print(b'caf\\xe9'.decode('utf-8', 'surrogateescape'), "
+                                  "flush=True)\nraise ValueError('\\udc80')\n")
+    crashed = lab.wait_event("script.crashed")
+    assert "caf\ufffd" in crashed.data["output"]
+    assert crashed.data["error"] == "ValueError on line 8: \ufffd"
