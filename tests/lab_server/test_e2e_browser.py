@@ -10,10 +10,8 @@ Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright's Python packa
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,36 +68,8 @@ def _real_lab(tmp_path: Path) -> LiveLab:
 
 
 @pytest.fixture
-def live_lab(tmp_path: Path, request: pytest.FixtureRequest, passwords: dict[str, str]
-             ) -> Iterator[LiveLab]:
-    if importlib.util.find_spec("lab_server.services") is not None:
-        live = _real_lab(tmp_path)
-    else:
-        services = request.getfixturevalue("services")
-        lab = request.getfixturevalue("lab")
-        from lab_server.app import create_app
-        from lab_server.web.server import WebServer
-
-        server = WebServer(create_app({"TESTING": True}, services), "127.0.0.1", 0).start()
-        sims = [lab.kit("kit-1", team="red"), lab.kit("kit-2", team="blue")]
-        for sim in sims:
-            sim.motors = {"left": 0.6, "right": 0.4}
-        stop = threading.Event()
-
-        def publish() -> None:
-            value = 10.0
-            while not stop.wait(0.1):
-                value += 1.0
-                for sim in sims:
-                    sim.telemetry(cm=value)
-                    if sim.motors["left"]:
-                        sim.motors = {"left": 0.5 + (value % 5) / 10, "right": 0.4}
-
-        thread = threading.Thread(target=publish, daemon=True)
-        thread.start()
-        live = LiveLab(server.url, ("teacher", passwords["teacher"]), ["kit-1", "kit-2"],
-                       ["motors.left", "motors.right"], "distance.cm", services.store,
-                       tmp_path, [server.close, thread.join, stop.set])
+def live_lab(tmp_path: Path) -> Iterator[LiveLab]:
+    live = _real_lab(tmp_path)
     yield live
     live.close()
 
