@@ -30,6 +30,7 @@ from .registry import Registry, default_registry
 if TYPE_CHECKING:
     from .devices.base import KitDevice
     from .readings import Channel, Reading
+    from .telemetry.parts import Part
 
 
 class Kit:
@@ -118,6 +119,10 @@ class Kit:
     def channels(self) -> dict[str, tuple[Channel, ...]]:
         """What ``read()`` returns, described: device -> channels with units."""
         return {name: d.channels for name, d in self._devices.items() if d.channels}
+
+    def parts(self) -> tuple[Part, ...]:
+        """The kit as its drawings see it: every device's kind, look and channels, in order."""
+        return tuple(device.part() for device in self._devices.values())
 
     def stop_motors(self) -> None:
         """Stop every motor now (the first thing the safety net does)."""

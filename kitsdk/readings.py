@@ -5,19 +5,23 @@ Kept apart from the devices so that telemetry code can use them without importin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 
 @dataclass(frozen=True)
 class Channel:
-    """One telemetry channel of a device: its name, unit and meaning."""
+    """One telemetry channel of a device: its name, unit, meaning and range."""
 
     name: str
     unit: str = ""
     description: str = ""
-    #: The attribute that holds the value, when it is not called ``name``.
-    attr: str = ""
+    #: The attribute that holds the value, when it is not called ``name``: how the driver
+    #: reads it, not what the channel is, so two channels differing only here are equal.
+    attr: str = field(default="", compare=False)
+    #: The range of its values, where it has one (a view draws a gauge or a slider from it).
+    low: float | None = None
+    high: float | None = None
 
 
 class Reading(NamedTuple):

@@ -33,6 +33,7 @@ from .. import safety
 from ..ipc import UNDER_AGENT, Channel
 from ..lessons import progress
 from ..script import run_script
+from ..telemetry.parts import parts_to_json
 from .sampling import sample
 
 #: prctl(2): the signal this process gets when its parent dies.
@@ -83,7 +84,8 @@ class Reporter:
             threading.Thread(target=self._sample, name="kitsdk-reporter", daemon=True).start()
         self.channel.send("kit", profile=kit.profile.name,
                           channels={name: {c.name: c.unit for c in channels}
-                                    for name, channels in kit.channels().items()})
+                                    for name, channels in kit.channels().items()},
+                          parts=parts_to_json(kit.parts()))
 
     def listen(self) -> None:
         """Obey the agent until it goes away, then stop and end (runs on a daemon thread).

@@ -23,13 +23,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__
-from ..exc import KitError
+from ..exc import BadMessage, KitError
 from ..kit import Kit
 from ..telemetry import (
     Command,
     CommandAck,
     Event,
     Kind,
+    Part,
     Running,
     State,
     Status,
@@ -37,6 +38,7 @@ from ..telemetry import (
     encode,
     topic_for,
 )
+from ..telemetry.parts import parts_from_json
 from .config import AgentConfig
 from .leftover import RecordFile
 from .outbox import Outbox
@@ -104,6 +106,7 @@ class Agent:
         self._stopping = threading.Event()
         self._child_readings: Mapping[str, Any] | None = None
         self._child_channels: Mapping[str, Mapping[str, str]] = {}
+        self._child_parts: tuple[Part, ...] = ()
         self._lab_lost_timer: threading.Timer | None = None
         # Before anything else: a script left by an agent that died may still drive the
         # motors. End it, then take the pins, which drives every output to its safe level.
@@ -133,9 +136,10 @@ class Agent:
             channels = self._child_channels or (
                 {name: {c.name: c.unit for c in chans}
                  for name, chans in self.kit.channels().items()} if self.kit else {})
+            parts = self._child_parts or (self.kit.parts() if self.kit else ())
             profile = self.kit.name if self.kit else (self.config.profile or "unknown")
         return Status(state=state, session=self.link.session, profile=profile, sdk=__version__,
-                      channels=channels, running=running)
+                      channels=channels, running=running, parts=parts)
 
     # -- telemetry and events --------------------------------------------------------------
     def sample(self) -> None:
@@ -222,6 +226,11 @@ class Agent:
             self._child_readings = message["values"]
         elif kind == "kit" and isinstance(message.get("channels"), dict):
             self._child_channels = message["channels"]
+            try:
+                self._child_parts = parts_from_json(message.get("parts", []), "child.parts")
+            except BadMessage as exc:  # a kit maker's driver that looks odd: draw it plain
+                self.count_error("child parts", exc)
+                self._child_parts = ()
             self.link.publish_status()
         elif kind == "event" and isinstance(message.get("kind"), str):
             try:
@@ -236,7 +245,7 @@ class Agent:
         with self._lock:
             run, self.run = self.run, None
             self._record.clear()
-            self._child_readings, self._child_channels = None, {}
+            self._child_readings, self._child_channels, self._child_parts = None, {}, ()
             self.kit = self._build_kit()  # take the pins back: every output to its safe level
             if not self.link.connected and self._lab_lost_timer is None:
                 self.kit.hold_motors("the lab link is lost")

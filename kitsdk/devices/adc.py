@@ -34,8 +34,9 @@ class MCP3008(KitDevice, gpiozero.MCP3008):
         "differential": Option(bool, False, "true to read the channel pair's difference"),
         "max_voltage": Option(float, 3.3, "the chip's reference voltage", min=0.1, max=5.5),
     }
+    looks: ClassVar[str] = "analog"
     channels: ClassVar[tuple[Channel, ...]] = (
-        Channel("value", "", "0 to 1 of the reference voltage"),
+        Channel("value", "", "0 to 1 of the reference voltage", low=0, high=1),
         Channel("voltage", "V", "the input's voltage"),
     )
 

@@ -36,8 +36,9 @@ class AnalogInput(KitDevice, gpiozero.GPIODevice):
         "max_voltage": Option(float, 5.0, "the board's reference voltage: 5 on an Arduino "
                                           "Uno, Nano or Mega, 3.3 on a Pico", min=0.1, max=5.5),
     }
+    looks: ClassVar[str] = "analog"
     channels: ClassVar[tuple[Channel, ...]] = (
-        Channel("value", "", "0 to 1 of the reference voltage"),
+        Channel("value", "", "0 to 1 of the reference voltage", low=0, high=1),
         Channel("voltage", "V", "the pin's voltage"),
     )
 
@@ -95,4 +96,5 @@ class BoardLightSensor(AnalogInput):
             kit.status_led.on()
     """
 
-    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value"),)
+    looks = "light"
+    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value", low=0, high=1),)

@@ -31,6 +31,7 @@ from ..readings import Channel, Reading
 if TYPE_CHECKING:
     from ..build import BuildEnv
     from ..profile import DeviceSpec
+    from ..telemetry.parts import Part
 
 
 class _FriendlyEvent(event):
@@ -75,7 +76,8 @@ def _explain_callback_error(device: Any, fn: Callable[..., Any], exc: BaseExcept
 #: What a closed device still answers: who it is, that it is closed, what it measured, and
 #: ``close()`` again. Everything else public raises ``DeviceClosed``.
 STILL_ANSWERED = frozenset({"name", "describe", "closed", "close", "safe", "is_output",
-                            "is_motor", "options", "channels", "held", "callback_errors"})
+                            "is_motor", "options", "channels", "held", "callback_errors",
+                            "looks"})
 
 
 class KitDevice:
@@ -87,6 +89,9 @@ class KitDevice:
 
     options: ClassVar[Mapping[str, Option]] = {}
     channels: ClassVar[tuple[Channel, ...]] = ()
+    #: How a view of the kit draws it: one of ``kitsdk.telemetry.parts.KINDS``, or a kind of
+    #: the driver's own, drawn as a plain labelled part showing its channels.
+    looks: ClassVar[str] = "part"
     #: True on the closed twin of a class (see :func:`_seal`).
     _sealed: ClassVar[bool] = False
     #: Outputs stop on ``stop()`` and at exit; motors stop before anything else.
@@ -141,6 +146,16 @@ class KitDevice:
     def describe(self) -> str:
         """``LED 'red'``: how errors and messages name this device."""
         return f"{type(self).__name__} '{self.name}'"
+
+    def look(self) -> dict[str, Any]:
+        """Hints for drawing this part (an LED's colour); a driver adds its own."""
+        return {}
+
+    def part(self) -> Part:
+        """This device as the kit's drawings see it: kind, label, channels and look."""
+        from ..telemetry.parts import Part
+
+        return Part(self.name, self.looks, self.describe(), tuple(self.channels), self.look())
 
     def read(self) -> dict[str, Reading]:
         """Every channel's current value with its unit."""

@@ -28,6 +28,7 @@ class Button(KitDevice, gpiozero.Button):
         "hold_time": Option(float, 1.0, "seconds before when_held runs", min=0),
         "hold_repeat": Option(bool, False, "true to run when_held again every hold_time"),
     }
+    looks = "button"
     channels = (Channel("pressed", "", "held down (True) or not", attr="is_pressed"),)
 
     def __init__(self, *args: Any, simulator: Any = None, **kwargs: Any) -> None:

@@ -27,7 +27,11 @@ class Buzzer(KitDevice, gpiozero.Buzzer):
         "active_high": Option(bool, True, "false when the buzzer sounds with the pin low"),
         "initial_value": Option(bool, False, "true to start sounding"),
     }
+    looks = "buzzer"
     channels = (Channel("on", "", "sounding (True) or quiet", attr="is_active"),)
+
+    def look(self) -> dict[str, Any]:
+        return {"tonal": False}
 
 
 class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
@@ -46,7 +50,12 @@ class TonalBuzzer(KitDevice, gpiozero.TonalBuzzer):
         "pin": Option(PIN, help="the GPIO pin the buzzer is wired to"),
         "octaves": Option(int, 1, "how many octaves around A4 it can play", min=1, max=4),
     }
+    looks = "buzzer"
     channels = (Channel("pitch", "Hz", "the note's frequency, 0 when quiet"),)
+
+    def look(self) -> dict[str, Any]:
+        return {"tonal": True, "lowest": self.min_tone.frequency,
+                "highest": self.max_tone.frequency}
 
     def play(self, tone: Any) -> None:
         """Play ``tone``: a note ("C4"), a frequency in Hz (440.0) or a MIDI number (60)."""

@@ -77,7 +77,12 @@ class Camera(StandaloneDevice):
         "sim_realtime": Option(bool, True, "deliver simulated pictures at the framerate, like "
                                            "a real camera; false delivers them at once (tests)"),
     }
-    channels = (Channel("brightness", "", "0 (dark) to 1 (bright): the picture's average"),)
+    looks = "camera"
+    channels = (Channel("brightness", "", "0 (dark) to 1 (bright): the picture's average",
+                        low=0, high=1),)
+
+    def look(self) -> dict[str, Any]:
+        return {"resolution": [self.settings.width, self.settings.height]}
 
     def __init__(self, *, resolution: str = "640x480", rotation: int = 0, hflip: bool = False,
                  vflip: bool = False, framerate: float = 30.0, buffer_count: int = 0,

@@ -37,7 +37,11 @@ class DistanceSensor(KitDevice, gpiozero.DistanceSensor):
         # second, which a student's first print() and the agent's telemetry both want.
         "partial": Option(bool, True, "false to wait for queue_len readings before the first"),
     }
+    looks = "distance"
     channels = (Channel("distance", "m", "distance to the nearest object"),)
+
+    def look(self) -> dict[str, Any]:
+        return {"max_distance": self.max_distance}
 
     @classmethod
     def simulate(cls, spec: Any, env: Any) -> None:

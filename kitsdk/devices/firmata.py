@@ -60,6 +60,7 @@ class FirmataBoard(StandaloneDevice):
         "telemetry": Option(ANALOG_PINS, (), "analog pins reported by read() as channels, "
                                              "0 to 1, e.g. [\"A1\", \"A2\"]"),
     }
+    looks = "board"
     #: Always there; a profile's ``telemetry`` pins add one channel each (see `channels`).
     link_channels: ClassVar[tuple[Channel, ...]] = (
         Channel("connected", "", "True while the board answers"),
@@ -99,6 +100,9 @@ class FirmataBoard(StandaloneDevice):
         """`link_channels`, then one per ``telemetry`` pin, named as on the board (``A1``)."""
         return self.link_channels + tuple(
             Channel(pin, "", f"analog input {pin}, 0 to 1") for pin in self._telemetry)
+
+    def look(self) -> dict[str, Any]:
+        return {"board": self.model}
 
     @classmethod
     def from_profile(cls, spec: DeviceSpec, env: BuildEnv) -> FirmataBoard:

@@ -23,7 +23,8 @@ class AnalogLightSensor(MCP3008):
             kit.red.on()
     """
 
-    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value"),)
+    looks = "light"
+    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value", low=0, high=1),)
 
 
 class LightSensor(KitDevice, gpiozero.LightSensor):
@@ -42,7 +43,8 @@ class LightSensor(KitDevice, gpiozero.LightSensor):
                                     min=0.001, max=1),
         "threshold": Option(float, 0.1, "the level above which it is light", min=0, max=1),
     }
-    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value"),)
+    looks = "light"
+    channels = (Channel("level", "", "0 (dark) to 1 (bright)", attr="value", low=0, high=1),)
 
     @classmethod
     def simulate(cls, spec: Any, env: Any) -> None:

@@ -29,6 +29,7 @@ class LineSensor(KitDevice, gpiozero.LineSensor):
         "sample_rate": Option(int, 100, "readings per second", min=1, max=1000),
         "threshold": Option(float, 0.5, "the average below which it is a line", min=0, max=1),
     }
+    looks = "line"
     channels = (Channel("line", "", "True over the line", attr="line_detected"),)
 
     @classmethod

@@ -30,7 +30,9 @@ class Motor(KitDevice, gpiozero.Motor):
         "enable": Option(PIN, None, "the driver's enable pin, if it has one wired"),
         "pwm": Option(bool, True, "false for full speed only"),
     }
-    channels = (Channel("speed", "", "-1 (full backward) to 1 (full forward)", attr="value"),)
+    looks = "motor"
+    channels = (Channel("speed", "", "-1 (full backward) to 1 (full forward)", attr="value",
+                        low=-1, high=1),)
 
     def forward(self, speed: float = 1) -> None:
         _check_speed(self, speed)
@@ -92,13 +94,14 @@ class DriveBase(KitDevice, gpiozero.Robot):
 
     is_output = True
     is_motor = True
+    looks = "drive_base"
     options: ClassVar = {
         "left": Option(Motor, help="the left motor's pins: { forward = .., backward = .. }"),
         "right": Option(Motor, help="the right motor's pins: { forward = .., backward = .. }"),
     }
     channels = (
-        Channel("left", "", "left motor speed, -1 to 1", attr="left_speed"),
-        Channel("right", "", "right motor speed, -1 to 1", attr="right_speed"),
+        Channel("left", "", "left motor speed, -1 to 1", attr="left_speed", low=-1, high=1),
+        Channel("right", "", "right motor speed, -1 to 1", attr="right_speed", low=-1, high=1),
     )
 
     @classmethod

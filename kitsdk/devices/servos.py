@@ -36,7 +36,9 @@ class Servo(KitDevice, gpiozero.Servo):
         "initial_value": Option(float, 0.0, "position at start, -1 to 1", min=-1, max=1),
         **_PULSES,
     }
-    channels = (Channel("position", "", "-1 to 1, None when relaxed", attr="value"),)
+    looks = "servo"
+    channels = (Channel("position", "", "-1 to 1, None when relaxed", attr="value", low=-1,
+                        high=1),)
 
     @property
     def value(self) -> Any:
@@ -49,6 +51,9 @@ class Servo(KitDevice, gpiozero.Servo):
             raise BadValue(f"{self.describe()}: position {value!r} is out of range",
                            hint="use a number from -1 to 1, or None to relax the servo")
         gpiozero.Servo.value.fset(self, value)
+
+    def look(self) -> dict[str, Any]:
+        return {"min_angle": -90, "max_angle": 90}
 
     def stop(self) -> None:
         """Stop sending pulses: the servo relaxes where it is."""
@@ -72,6 +77,7 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
         "max_angle": Option(float, 90.0, "the angle at the high end, in degrees"),
         **_PULSES,
     }
+    looks = "servo"
     channels = (Channel("angle", "°", "the angle it was last sent to, None when relaxed"),)
 
     @property
@@ -86,6 +92,9 @@ class AngularServo(KitDevice, gpiozero.AngularServo):
             raise BadValue(f"{self.describe()}: angle {angle!r} is out of range",
                            hint=f"use a number of degrees from {low:g} to {high:g}")
         gpiozero.AngularServo.angle.fset(self, angle)
+
+    def look(self) -> dict[str, Any]:
+        return {"min_angle": self.min_angle, "max_angle": self.max_angle}
 
     def stop(self) -> None:
         self.detach()

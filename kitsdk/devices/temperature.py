@@ -31,6 +31,7 @@ class DS18B20(StandaloneDevice):
         "sensor_id": Option(str, "auto", "the sensor's id (28-...), or 'auto' for the first"),
         "max_age": Option(float, 1.0, "seconds a reading is reused for", min=0, max=60),
     }
+    looks = "temperature"
     channels = (Channel("temperature", "°C", "the probe's temperature"),)
 
     def __init__(self, bus: OneWireBus, *, sensor_id: str = "auto", max_age: float = 1.0,

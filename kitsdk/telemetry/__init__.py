@@ -11,7 +11,8 @@ here for the lab)::
     assert decode(topic, encode(msg)) == msg
 
 Modules: ``topics`` (the topic tree and subscription filters), ``messages`` (the frozen
-dataclasses), ``fields`` (the check of each field), ``codec`` (bytes in and out).
+dataclasses), ``fields`` (the check of each field), ``codec`` (bytes in and out), ``parts`` (a kit
+described for drawing it).
 """
 
 from kitsdk.exc import BadMessage, BadText
@@ -42,6 +43,7 @@ from kitsdk.telemetry.messages import (
     Telemetry,
     new_id,
 )
+from kitsdk.telemetry.parts import KINDS, Part
 from kitsdk.telemetry.topics import (
     ALL_KITS,
     KIT_KINDS,
@@ -61,6 +63,7 @@ __all__ = [
     "ALL_KITS",
     "COMMANDS",
     "EVENTS",
+    "KINDS",
     "KIT_KINDS",
     "MAX_ACK_PAYLOAD",
     "MAX_PAYLOAD",
@@ -77,6 +80,7 @@ __all__ = [
     "Kind",
     "Message",
     "Outcome",
+    "Part",
     "Reading",
     "RunKind",
     "Running",

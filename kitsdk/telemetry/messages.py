@@ -46,6 +46,7 @@ from kitsdk.telemetry.fields import (
     is_reading,
     require,
 )
+from kitsdk.telemetry.parts import PARTS_MAX, Part, check_unique, parts_from_json, parts_to_json
 from kitsdk.telemetry.topics import Kind, check_id
 
 Reading = int | float | bool | None
@@ -151,7 +152,8 @@ class Status:
     """A kit's state, retained so that a dashboard opened later sees every kit at once.
 
     ``channels`` is the kit's catalogue, device -> channel -> unit (``""`` when unitless),
-    so that the lab knows what each telemetry value means.
+    so that the lab knows what each telemetry value means; ``parts`` describes the kit for
+    drawing it (``kitsdk.telemetry.parts``; empty from a kit that does not say).
     """
 
     KIND: ClassVar[Kind] = Kind.STATUS
@@ -163,6 +165,7 @@ class Status:
     sdk: str
     channels: Mapping[str, Mapping[str, str]]
     running: Running | None = None
+    parts: tuple[Part, ...] = ()
     ts: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -177,6 +180,11 @@ class Status:
             raise BadMessage(
                 f"expected Running or None, got {self.running!r:.60}", field="status.running"
             )
+        if type(self.parts) is not tuple or len(self.parts) > PARTS_MAX or not all(
+                type(part) is Part for part in self.parts):
+            raise BadMessage(f"expected a tuple of at most {PARTS_MAX} Part objects",
+                             field="status.parts")
+        check_unique(self.parts, "status.parts")
         check_time(self.ts, "status.ts")
 
     def offline(self) -> Status:
@@ -189,7 +197,7 @@ class Status:
 
     def to_json(self) -> dict[str, Any]:
         running = self.running
-        return {
+        obj = {
             "state": self.state,
             "session": self.session,
             "ts": self.ts,
@@ -198,6 +206,9 @@ class Status:
             "running": None if running is None else {"kind": running.kind, "name": running.name},
             "channels": self.channels,
         }
+        if self.parts:  # optional: a kit that does not describe itself is drawn from channels
+            obj["parts"] = parts_to_json(self.parts)
+        return obj
 
     @classmethod
     def from_json(cls, obj: dict[str, Any]) -> Status:
@@ -217,6 +228,7 @@ class Status:
             sdk=require(obj, "sdk", p),
             running=running,
             channels=require(obj, "channels", p),
+            parts=parts_from_json(obj.get("parts", []), f"{p}.parts"),
         )
 
 

@@ -310,7 +310,7 @@ def test_an_unknown_driver_suggests_the_nearest(write: Callable[[str], Path]) ->
 def test_a_mistyped_key_is_suggested_once(write: Callable[[str], Path]) -> None:
     error = bad(write, LED_17 + "active_hi = false\n")
     assert error.explain().count("did you mean 'active_high'?") == 1
-    assert error.hint == "known keys: active_high, initial_value, pin, safe"
+    assert error.hint == "known keys: active_high, color, initial_value, pin, safe"
 
 
 def test_an_unknown_driver_far_from_any_says_where_the_list_is(

@@ -493,7 +493,7 @@ def test_any_valid_telemetry_round_trips(
 
 def test_public_api_is_exported() -> None:
     public = {name for name in vars(telemetry) if not name.startswith("_")}
-    modules = {"codec", "fields", "messages", "topics"}
+    modules = {"codec", "fields", "messages", "parts", "topics"}
     assert set(telemetry.__all__) == public - modules
     assert sorted(telemetry.__all__) == sorted(set(telemetry.__all__))
 
