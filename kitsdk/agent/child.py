@@ -32,9 +32,9 @@ from typing import Any, TextIO
 from .. import safety
 from ..ipc import UNDER_AGENT, Channel
 from ..lessons import progress
+from ..sampling import sample
 from ..script import run_script
 from ..telemetry.parts import parts_to_json
-from .sampling import sample
 
 #: prctl(2): the signal this process gets when its parent dies.
 PR_SET_PDEATHSIG = 1

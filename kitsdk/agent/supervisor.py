@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from .. import __version__
 from ..exc import BadMessage, KitError
 from ..kit import Kit
+from ..sampling import sample
 from ..telemetry import (
     Command,
     CommandAck,
@@ -43,7 +44,6 @@ from .config import AgentConfig
 from .leftover import RecordFile
 from .outbox import Outbox
 from .runner import AGENT_STOP, TEACHER_RESET, TEACHER_STOP, Ending, ScriptRun
-from .sampling import sample
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,10 @@ class Agent:
         self._child_readings: Mapping[str, Any] | None = None
         self._child_channels: Mapping[str, Mapping[str, str]] = {}
         self._child_parts: tuple[Part, ...] = ()
+        # The kit's own description, kept while a script holds the pins and has not yet
+        # said what its kit is: a status then must not tell the lab the kit has no channels.
+        self._own_channels: Mapping[str, Mapping[str, str]] = {}
+        self._own_parts: tuple[Part, ...] = ()
         self._lab_lost_timer: threading.Timer | None = None
         # Before anything else: a script left by an agent that died may still drive the
         # motors. End it, then take the pins, which drives every output to its safe level.
@@ -126,17 +130,19 @@ class Agent:
 
     # -- the kit ---------------------------------------------------------------------------
     def _build_kit(self) -> Kit:
-        return Kit(self.config.profile or None, backend=self.backend)
+        kit = Kit(self.config.profile or None, backend=self.backend)
+        self._own_channels = {name: {c.name: c.unit for c in chans}
+                              for name, chans in kit.channels().items()}
+        self._own_parts = kit.parts()
+        return kit
 
     def status(self) -> Status:
         """The kit's status now, for the retained status topic."""
         with self._lock:
             state: State = "locked" if self.locked is not None else "online"
             running = Running(kind="script", name=self.run.script.name) if self.run else None
-            channels = self._child_channels or (
-                {name: {c.name: c.unit for c in chans}
-                 for name, chans in self.kit.channels().items()} if self.kit else {})
-            parts = self._child_parts or (self.kit.parts() if self.kit else ())
+            channels = self._child_channels or self._own_channels
+            parts = self._child_parts or self._own_parts
             profile = self.kit.name if self.kit else (self.config.profile or "unknown")
         return Status(state=state, session=self.link.session, profile=profile, sdk=__version__,
                       channels=channels, running=running, parts=parts)

@@ -8,6 +8,8 @@
     kit check FILE              check a profile and print its wiring table
     kit doctor [--profile P]    build the kit and exercise every device
     kit run SCRIPT [--profile P]   (handed to the kit agent when one runs)
+    kit run --view SCRIPT       ... and show the kit live in a browser
+    kit view [--profile P]      show the kit in a browser, with no script
     kit agent [--config FILE] [--sim]
 """
 
@@ -48,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .view import add_options as add_view_options
+
     parser = argparse.ArgumentParser(prog="kit", description="Look after a kitsdk kit.")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -70,6 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("script", help="the Python file to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     with_profile(run)
+    add_view_options(run, run=True)
+    view = command("view", _view, "show the kit live in a browser, with no script")
+    with_profile(view)
+    add_view_options(view, run=False)
     agent = command("agent", _agent, "run the kit agent: telemetry, teacher commands, safety")
     agent.add_argument("--config", "-c", help="the agent's TOML file (default "
                        "/etc/kitsdk/agent.toml if it exists)")
@@ -203,10 +211,23 @@ def _run(args: argparse.Namespace) -> int:
         if args.profile:
             print("kit: --profile is ignored: the kit agent runs scripts on its own kit",
                   file=sys.stderr)
+        if args.view:
+            print("kit: --view is ignored: the kit agent runs scripts, and the lab's kit page "
+                  "shows the kit", file=sys.stderr)
         return hand_over(agent, args.script, rest)
     if args.profile:
         os.environ["KITSDK_PROFILE"] = args.profile
+    if args.view:
+        from .view import run_with_view
+
+        return run_with_view(args, args.script, rest)
     return run_script(args.script, rest)
+
+
+def _view(args: argparse.Namespace) -> int:
+    from .view import view_kit
+
+    return view_kit(args, _kit_profile(args))
 
 
 def agent_socket() -> str | None:

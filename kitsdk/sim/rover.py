@@ -108,7 +108,8 @@ class SimRover:
         """Put simulated ``kit``'s drive base on a floor, and make its sensors look at it.
 
         ``drive`` names the drive base; by default the kit's first ``drive_base`` device.
-        The rover stops with the kit's simulator.
+        The rover stops with the kit's simulator; one attached before it stops now (the kit
+        has one rover: a script's own floor replaces the one a view of the kit put it on).
         """
         sim = kit.sim  # NotSimulated on real parts
         specs = list(kit.profile.devices.values())
@@ -120,8 +121,11 @@ class SimRover:
         pins = bases[0].pins
         wheels = tuple(tuple(sim.factory.pin(pins[f"{side}.{way}"].name)
                              for way in ("forward", "backward")) for side in ("left", "right"))
+        if sim.rover is not None:
+            sim.rover.close()
         rover = cls(wheels, arena)  # type: ignore[arg-type]
         sim.add_part(rover)
+        sim.rover = rover
         for spec in specs:
             if spec.driver == "distance_sensor":
                 sim.world.set(spec.name, lambda t: rover.distance())
@@ -175,6 +179,20 @@ class SimRover:
         """Pick the rover up and turn it on the spot by ``turn`` degrees (anticlockwise)."""
         with self._lock:
             self.heading += math.radians(turn)
+
+    def put(self, x: float, y: float, heading: float) -> None:
+        """Pick the rover up and put it down at (``x``, ``y``) metres facing ``heading``
+        degrees; its nose must be on the near side of the wall."""
+        for name, value in (("x", x), ("y", y), ("heading", heading)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                    value) or abs(value) > 1000:
+                raise BadValue(f"the rover's {name} must be a number, got {value!r}")
+        nose = x + NOSE * math.cos(math.radians(heading))
+        if nose > self._wall_x():
+            raise BadValue(f"the rover cannot stand in or beyond the wall (its nose would be at "
+                           f"x = {nose:.2f} m, the wall is at x = {self._wall_x():.2f} m)")
+        with self._lock:
+            self.x, self.y, self.heading = float(x), float(y), math.radians(heading)
 
     def close(self) -> None:
         """Stop the rover's clock; safe to call twice."""

@@ -13,13 +13,16 @@ Drivers use the same object while the kit is built, to give pins their part's be
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .factory import SimFactory
 from .presses import Presses
 from .sources import Source
 from .spi import SimMCP3008
 from .world import SimWorld
+
+if TYPE_CHECKING:
+    from .rover import SimRover
 
 
 class Closeable(Protocol):
@@ -35,6 +38,8 @@ class Simulator:
         self._adcs: dict[tuple[str, ...], SimMCP3008] = {}
         self._parts: list[Closeable] = []
         self._presses = Presses(self.press, self.release)
+        #: The simulated rover on its floor, once one is attached (``SimRover.attach``).
+        self.rover: SimRover | None = None
 
     # -- for scripts and lesson checks -------------------------------------------------
     def set(self, name: str, value: float | bool | Source) -> None:
@@ -94,6 +99,7 @@ class Simulator:
         for part in self._parts:
             part.close()
         self._parts.clear()
+        self.rover = None
         for adc in self._adcs.values():
             adc.close()
         self._adcs.clear()

@@ -64,6 +64,11 @@ class SimWorld:
     def names(self) -> list[str]:
         return sorted(self._quantities)
 
+    def quantities(self) -> list[Quantity]:
+        """Every quantity, by name (a view of the kit reads their units, ranges and sources)."""
+        with self._lock:
+            return [self._quantities[name] for name in sorted(self._quantities)]
+
     def get(self, name: str) -> float | bool:
         """The value now, following its source if it has one (clamped to the range)."""
         quantity = self._quantity(name)

@@ -68,10 +68,29 @@
     });
   }
 
+  // A reading the page was rendered without (the kit said what it has after the page was
+  // drawn) gets its row when it first arrives.
+  function ensureKitRows(values) {
+    var table = document.getElementById("now");
+    if (!table) return;
+    Object.keys(values).forEach(function (device) {
+      Object.keys(values[device]).forEach(function (channel) {
+        var name = device + "." + channel;
+        if (table.querySelector('tr[data-reading="' + CSS.escape(name) + '"]')) return;
+        var tr = document.createElement("tr");
+        tr.dataset.reading = name;
+        tr.innerHTML = '<th></th><td class="value"></td><td></td>';
+        tr.querySelector("th").textContent = name;
+        table.appendChild(tr);
+      });
+    });
+  }
+
   function telemetry(u) {
     if (u.data && u.data.values) u = {kit: u.kit, ts: u.data.ts || u.ts, data: u.data.values};
     var t = tile(u.kit);
     if (t) ensureTileReadings(t, u.data);
+    if (kitPage && u.kit === kitId) ensureKitRows(u.data);
     scopes(u.kit).forEach(function (root) {
       $$("[data-reading]", root).forEach(function (el) {
         var parts = el.dataset.reading.split(".");

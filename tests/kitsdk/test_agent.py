@@ -221,3 +221,23 @@ def test_the_agents_modules_load_no_driver_and_no_gpiozero() -> None:
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "[]\n"
+
+
+def test_every_status_names_the_kits_channels_and_parts_while_a_script_starts(
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
+    """The status the agent sends as a script starts (before the script has built its kit)
+    used to carry no channels, and the lab stored that: a kit page opened then had no
+    readings and never got any (the browser test failed 1 run in 8)."""
+    agent = agents()
+    assert lab.sub.wait_for(lambda _: any(s.parts for s in decoded(lab.sub, "status")))
+    script = tmp_path / "slow_start.py"
+    script.write_text("import time\ntime.sleep(0.5)\nfrom kitsdk import Kit\nkit = Kit()\n"
+                      "print('built', flush=True)\ntime.sleep(30)\n")
+    env = {**os.environ, "KITSDK_BACKEND": "sim"}
+    assert agent.start_script(script, env=env) is None
+    wait_until(lambda: agent.run is not None and "built" in agent.run.tail, 20, "the kit built")
+    assert lab.sub.wait_for(lambda _: lab.latest_status().running is not None)
+    statuses = [s for s in decoded(lab.sub, "status") if s.state == "online"]
+    assert statuses and all(s.channels.get("distance") == {"distance": "m"} for s in statuses)
+    assert all([p.name for p in s.parts][:2] == ["drive", "servo"] for s in statuses)
+    assert agent.stop_script()

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..exc import KitError
+from .exc import KitError
 
 if TYPE_CHECKING:
-    from ..kit import Kit
+    from collections.abc import Iterable
+
+    from .devices.base import KitDevice
+    from .kit import Kit
 
 Values = dict[str, dict[str, float | bool | None]]
 
 
-def sample(kit: Kit) -> tuple[Values, dict[str, str]]:
-    """``(values, errors)``: device -> channel -> value, and device -> what went wrong."""
+def sample(kit: Kit | Iterable[KitDevice]) -> tuple[Values, dict[str, str]]:
+    """``(values, errors)``: device -> channel -> value, and device -> what went wrong.
+
+    Of every device of a kit, or of some of them (a view reads a camera less often).
+    """
     values: Values = {}
     errors: dict[str, str] = {}
     for device in kit:
