@@ -78,8 +78,8 @@ def view_kit(args: argparse.Namespace, profile: Any) -> int:
     if view is None:
         return 2
     with view, Kit(profile) as kit:
-        view.watch(kit)
         view.session.say("idle", "no script is running: this is the kit as it is")
+        view.watch(kit)
         print("kit: showing the kit until Ctrl+C", file=sys.stderr)
         try:
             threading.Event().wait()
