@@ -38,7 +38,7 @@ class KitView:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 floor: Arena | None = None, frame: float = 1 / 60) -> None:
+                 floor: Arena | None = None, frame: float = 1 / 30) -> None:
         self.session = ViewSession(floor=floor, frame=frame)
         self.server = ViewServer(self.session, host, port).start()
 

@@ -47,7 +47,7 @@ class Sampler:
         self._lock = threading.Lock()  # one sample at a time: the thread's, or the final one
         self._unhook: Callable[[], None] | None = None
         if kit.simulated:
-            self._unhook = kit.sim.factory.on_change(self._dirty.set)
+            self._unhook = kit.sim.factory.on_change(self.wake)
         self._thread = threading.Thread(target=self._run, name="kitsdk-view-sampler",
                                         daemon=True)
 
@@ -55,8 +55,13 @@ class Sampler:
         self._thread.start()
 
     def wake(self) -> None:
-        """Sample at the next frame (a page changed an input)."""
-        self._dirty.set()
+        """Sample at the next frame: a pin changed, or a page changed an input.
+
+        Called on every pin change, so it costs a flag test when already woken: setting an
+        event wakes the waiting thread, which then competes with the script for the GIL.
+        """
+        if not self._dirty.is_set():
+            self._dirty.set()
 
     def close(self, *, final: bool = False) -> None:
         """Stop sampling; with ``final``, publish the kit's state once more first."""
