@@ -447,18 +447,19 @@ def test_the_rover_on_its_floor(site: tuple[Site, Any]) -> None:
     assert "kv-bumped" in str(rover.get_attribute("class"))
     assert "heading 30°" in str(rover.get_attribute("aria-label"))
 
-    # Drag it 80 px to the right: x grows by 80 px in metres, y and heading stay.
-    scale = page.evaluate("document.querySelector('.kv-map').getScreenCTM().a")
+    # Drag it 80 px right and 40 px up: x grows by 80 px in metres, y by 40; the heading stays.
+    scale = page.evaluate("() => document.querySelector('.kv-map').getScreenCTM().a")
     page.locator(".kv-body").scroll_into_view_if_needed()
     body = page.locator(".kv-body").bounding_box()
-    page.mouse.move(body["x"] + body["width"] / 2, body["y"] + body["height"] / 2)
+    middle = (body["x"] + body["width"] / 2, body["y"] + body["height"] / 2)
+    page.mouse.move(*middle)
     page.mouse.down()
-    page.mouse.move(body["x"] + body["width"] / 2 + 80, body["y"] + body["height"] / 2, steps=4)
+    page.mouse.move(middle[0] + 80, middle[1] - 40, steps=4)
     page.mouse.up()
     page.wait_for_function("() => window.calls.some(c => c[0] === 'place')")
     [[x, y, heading]] = drawing.calls("place")
     assert x == pytest.approx(0.1 + 80 / scale, abs=0.005)
-    assert y == pytest.approx(0.05, abs=0.005) and heading == 30
+    assert y == pytest.approx(0.05 + 40 / scale, abs=0.005) and heading == 30
 
     page.get_by_role("button", name="Turn left 15°").click()
     assert drawing.calls("place")[-1] == [x, y, 45]

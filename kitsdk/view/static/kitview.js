@@ -111,7 +111,10 @@
       var light = ledShape(card.art, "#000000", [38, 46, 54, 62]);
       return function (v) {
         var levels = [num(v.red), num(v.green), num(v.blue)];
-        if (levels.every(function (x) { return x === null; })) { light(0); return {state: "unknown", text: "–"}; }
+        if (levels.every(function (x) { return x === null; })) {
+          light(0);
+          return {state: "unknown", text: "–"};
+        }
         var colour = hex(levels);
         light(Math.max.apply(null, levels.map(function (x) { return x || 0; })), colour);
         return {state: colour, text: colour, active: colour !== "#000000"};
@@ -156,7 +159,6 @@
     },
     motor: function (part, card) {
       var w = wheel(card.art, 50, 54, 32);
-      card.wheels.push(w);
       return function (v) {
         var speed = num(v.speed);
         card.spin(w, speed || 0);
@@ -167,7 +169,6 @@
     drive_base: function (part, card) {
       var s = card.art;
       var left = wheel(s, 26, 58, 20), right = wheel(s, 74, 58, 20);
-      card.wheels.push(left, right);
       svg("text", {x: 26, y: 95, class: "kv-mark"}, s).textContent = "L";
       svg("text", {x: 74, y: 95, class: "kv-mark"}, s).textContent = "R";
       return function (v) {
@@ -254,7 +255,9 @@
       svg("rect", {x: 43, y: 8, width: 14, height: 70, rx: 7, class: "kv-tube"}, s);
       var fill = svg("rect", {x: 46.5, y: 72, width: 7, height: 0, class: "kv-mercury"}, s);
       svg("circle", {cx: 50, cy: 82, r: 12, class: "kv-mercury"}, s);
-      [20, 35, 50, 65].forEach(function (y) { svg("line", {x1: 59, y1: y, x2: 66, y2: y, class: "kv-tick"}, s); });
+      [20, 35, 50, 65].forEach(function (y) {
+        svg("line", {x1: 59, y1: y, x2: 66, y2: y, class: "kv-tick"}, s);
+      });
       return function (v) {
         var t = num(v.temperature);
         // The tube shows -10 to 50 °C, a classroom's range and then some.
@@ -272,7 +275,8 @@
       svg("circle", {cx: 50, cy: 55, r: 19, class: "kv-lens-ring"}, s);
       var lens = svg("circle", {cx: 50, cy: 55, r: 12, class: "kv-lens"}, s);
       if (card.cameraUrl) {
-        card.frame = html("img", {class: "kv-frame", alt: "the camera's latest picture", hidden: ""}, card.extra);
+        card.frame = html("img", {class: "kv-frame", alt: "the camera's latest picture", hidden: ""},
+                          card.extra);
       }
       return function (v) {
         var b = num(v.brightness);
@@ -293,7 +297,8 @@
       var pins = part.look.pins || {};
       var names = Object.keys(pins);
       part.channels.forEach(function (c) {
-        if (names.indexOf(c.name) < 0 && c.name !== "connected" && c.name !== "reconnects") names.push(c.name);
+        var listed = names.indexOf(c.name) >= 0 || c.name === "connected" || c.name === "reconnects";
+        if (!listed) names.push(c.name);
       });
       var list = html("dl", {class: "kv-pins"}, card.extra);
       var rows = names.map(function (name) {
@@ -301,7 +306,10 @@
         return {name: name, value: html("dd", {}, list, "–")};
       });
       return function (v) {
-        rows.forEach(function (row) { text(row.value, withUnit(v[row.name] === undefined ? null : v[row.name], unit(part, row.name, ""))); });
+        rows.forEach(function (row) {
+          var value = v[row.name] === undefined ? null : v[row.name];
+          text(row.value, typeof value === "number" ? withUnit(value, unit(part, row.name, "")) : fmt(value));
+        });
         var connected = bool(v.connected);
         attr(on, "opacity", connected ? 1 : 0.2);
         if (connected === null) return {state: "unknown", text: "–"};
@@ -321,7 +329,8 @@
         attr(needle, "transform", "rotate(" + round(-90 + 180 * clamp(value || 0, 0, 1), 1) + " 50 70)");
         if (value === null) return {state: "unknown", text: "–"};
         return {state: fmt(value),
-                text: fmt(value) + (volts === null ? "" : ", " + withUnit(volts, unit(part, "voltage", "V")))};
+                text: fmt(value) +
+                      (volts === null ? "" : ", " + withUnit(volts, unit(part, "voltage", "V")))};
       };
     },
   };
@@ -343,8 +352,8 @@
         text(row.value, shown);
         return row.channel.name + " " + shown;
       });
-      return {state: rows.map(function (row) { return row.channel.name + "=" + fmt(v[row.channel.name]); }).join("; "),
-              text: said.join(", ")};
+      var state = rows.map(function (row) { return row.channel.name + "=" + fmt(v[row.channel.name]); });
+      return {state: state.join("; "), text: said.join(", ")};
     };
   }
 
@@ -354,12 +363,12 @@
     this.label = part.label || (part.kind + " " + part.name);
     this.node = html("figure", {class: "kv-card", "data-device": part.name, "data-kind": part.kind,
                                 "data-state": "unknown", "aria-label": this.label + ": –"}, parent);
-    this.art = svg("svg", {viewBox: "0 0 100 100", class: "kv-art", "aria-hidden": "true", focusable: "false"}, this.node);
+    // The picture is for the eyes; the card's aria-label says the same in words.
+    this.art = svg("svg", {viewBox: "0 0 100 100", class: "kv-art", "aria-hidden": "true"}, this.node);
     this.extra = html("div", {class: "kv-extra"}, this.node);
     var caption = html("figcaption", {}, this.node);
     html("span", {class: "kv-name"}, caption, part.name);
     this.reading = html("span", {class: "kv-reading"}, caption, "–");
-    this.wheels = [];
     this.cameraUrl = drawing.options.cameraUrl;
     this.spin = drawing.spin;
     this.key = undefined;
@@ -461,7 +470,7 @@
     var named = input.name + (input.unit ? " (" + input.unit + ")" : "");
     var slider = null, box;
     if ("min" in bounds && "max" in bounds) {  // a slider needs both ends
-      slider = this.field("range", named, Object.assign({step: (input.high - input.low) / 100}, bounds));
+      slider = this.field("range", named, Object.assign({}, bounds, {step: (input.high - input.low) / 100}));
       box = this.field("number", input.name + " value", Object.assign({step: "any"}, bounds),
                        slider.parentNode, true);
     } else {
@@ -503,9 +512,13 @@
     button.addEventListener("keydown", function (e) {
       if (!isPressKey(e)) return;
       e.preventDefault();  // no scrolling on Space, no synthetic click
-      if (!e.repeat) press(true);
+      press(true);  // a key held repeats: press() lets only the first one through
     });
-    button.addEventListener("keyup", function (e) { if (isPressKey(e)) { e.preventDefault(); press(false); } });
+    button.addEventListener("keyup", function (e) {
+      if (!isPressKey(e)) return;
+      e.preventDefault();
+      press(false);
+    });
     button.addEventListener("contextmenu", function (e) { e.preventDefault(); });  // a long touch
   };
 

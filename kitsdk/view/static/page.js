@@ -128,7 +128,12 @@
     function on(type, handle) {
       source.addEventListener(type, function (e) {
         var data;
-        try { data = JSON.parse(e.data); } catch (err) { say("Unreadable '" + type + "' event from the kit view"); return; }
+        try {
+          data = JSON.parse(e.data);
+        } catch (err) {
+          say("Unreadable '" + type + "' event from the kit view");
+          return;
+        }
         handle(data || {});
       });
     }
