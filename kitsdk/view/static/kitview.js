@@ -470,7 +470,9 @@
     var named = input.name + (input.unit ? " (" + input.unit + ")" : "");
     var slider = null, box;
     if ("min" in bounds && "max" in bounds) {  // a slider needs both ends
-      slider = this.field("range", named, Object.assign({}, bounds, {step: (input.high - input.low) / 100}));
+      // Bounds before the value: a range input clamps its value to the bounds it has so far.
+      var step = (input.high - input.low) / 100;
+      slider = this.field("range", named, Object.assign({}, bounds, {step: step, value: input.low}));
       box = this.field("number", input.name + " value", Object.assign({step: "any"}, bounds),
                        slider.parentNode, true);
     } else {
@@ -781,8 +783,10 @@
       });
     }
 
+    var gone = false;  // destroyed: later updates (a last telemetry message) change nothing
+
     function update(state) {
-      if (!state || typeof state !== "object") return;
+      if (gone || !state || typeof state !== "object") return;
       var values = state.values && typeof state.values === "object" ? state.values : null;
       if (values) {
         cards.forEach(function (card) {
@@ -799,6 +803,8 @@
     }
 
     function destroy() {
+      if (gone) return;
+      gone = true;
       if (frame) window.cancelAnimationFrame(frame);
       frame = 0;
       turning = [];
