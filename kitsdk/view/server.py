@@ -3,7 +3,7 @@
 ::
 
     GET  /                 the page (static/index.html)
-    GET  /static/NAME      its script, styles and the drawing (the lab serves the same files)
+    GET  /static/NAME      its script and styles, and the drawing's (``kitsdk.drawing``)
     GET  /events           Server-Sent Events: kit, state, script, notice (see docs/view.md)
     GET  /camera.jpg       the camera's picture now
     POST /input  {"name": "light", "value": 0.3}
@@ -29,10 +29,11 @@ from importlib import resources
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from .. import drawing
 from ..exc import KitError, UnknownDevice
 from .session import ViewSession
 
-#: The drawing and the page: plain files, no build step (``kitsdk/view/static``).
+#: The page's own files, plain, with no build step (the drawing is ``kitsdk.drawing``'s).
 STATIC: Final = resources.files(__package__) / "static"
 TYPES: Final = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
@@ -172,6 +173,9 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _file(self, name: str) -> None:
+        if name in drawing.SERVED:  # the drawing the lab's kit page uses too
+            self._send(HTTPStatus.OK, (drawing.FILES / name).read_bytes(), drawing.SERVED[name])
+            return
         item = STATIC / name
         suffix = "." + name.rpartition(".")[2]
         if "/" in name or name.startswith(".") or suffix not in TYPES or not item.is_file():

@@ -1,7 +1,8 @@
 """The kit view's browser side in a real headless Chromium: the drawing (kitview.js) against
 the kit view contract, and the standalone page's wiring (page.js, index.html).
 
-Pages are served by Playwright's routing from ``kitsdk/view/static`` under a strict CSP
+Pages are served by Playwright's routing from ``kitsdk/view/static`` (and the drawing from
+``kitsdk/drawing``) under a strict CSP
 (``script-src 'self'``, no inline styles), so an inline script or a ``style`` attribute would
 show as a console error, and every test fails on a console error or an uncaught exception.
 Chromium is Debian's (``/usr/bin/chromium``), never ``playwright install``; under ``CI=true`` a
@@ -27,6 +28,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 STATIC = Path(__file__).parents[2] / "kitsdk" / "view" / "static"
+DRAWING = Path(__file__).parents[2] / "kitsdk" / "drawing"
+
+
+def static(name: str) -> Path:
+    """A file the view serves under /static/: the page's own, or the shared drawing's."""
+    return DRAWING / name if (DRAWING / name).is_file() and name.endswith(("js", "css")) \
+        else STATIC / name
 HARNESS = Path(__file__).with_name("view_harness.html")
 ORIGIN = "http://kit.test"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -155,8 +163,8 @@ class Site:
             self.posts.append((path, request.headers, json.loads(request.post_data or "null")))
             status, answer = self.answers.get(path, (200, {"ok": True}))
             route.fulfill(status=status, json=answer)
-        elif path.startswith("/static/") and (STATIC / path[len("/static/"):]).is_file():
-            route.fulfill(path=STATIC / path[len("/static/"):])
+        elif path.startswith("/static/") and static(path[len("/static/"):]).is_file():
+            route.fulfill(path=static(path[len("/static/"):]))
         elif path == "/harness":
             route.fulfill(headers=html, body=HARNESS.read_text(encoding="utf-8"))
         elif path == "/":
