@@ -46,7 +46,7 @@ class ViewSession:
         self._sampler: Sampler | None = None
         self._shown: dict[str, tuple[int, Any]] = {
             "kit": (0, {"kit": None}), "state": (0, {}),
-            "script": (0, {"state": "waiting", "message": WAITING})}
+            "script": (0, {"state": "waiting", "message": WAITING, "final": False})}
         self._notices: deque[tuple[int, dict[str, str]]] = deque(maxlen=NOTICES)
         self.closed = False
 
@@ -68,9 +68,12 @@ class ViewSession:
         if self.script()["state"] == "waiting":
             self.say("running", "the script is running")
 
-    def say(self, state: str, message: str) -> None:
-        """What the script is doing, in the page's words: ``running``, ``idle`` (no script)."""
-        self._publish("script", {"state": state, "message": message})
+    def say(self, state: str, message: str, *, final: bool = False) -> None:
+        """What the script is doing, in the page's words: ``running``, ``idle`` (no script).
+
+        ``final``: the view ends with it, so the page stops listening and stays as it is.
+        """
+        self._publish("script", {"state": state, "message": message, "final": final})
 
     def script_ended(self, state: str, message: str) -> None:
         """The script ended: ``finished``, ``error`` (with its friendly message) or ``stopped``.
@@ -80,7 +83,7 @@ class ViewSession:
         sampler = self._sampler
         if sampler is not None:
             sampler.close(final=True)
-        self.say(state, message)
+        self.say(state, message, final=True)
 
     def notice(self, message: str) -> None:
         with self._cond:

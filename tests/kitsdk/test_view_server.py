@@ -193,7 +193,7 @@ def test_kit_view_shows_a_kit_with_no_script(tmp_path: Path) -> None:
     with ViewRun(tmp_path, tmp_path, command="view", options=["--profile", "rover"]) as run:
         events = run.events()
         events.wait_for(lambda e: e.kit.get("kit") == "rover" and e.state)
-        assert events.script == {"state": "idle",
+        assert events.script == {"state": "idle", "final": False,
                                  "message": "no script is running: this is the kit as it is"}
         assert events.kit["world"]["wall"] == 1.0  # a rover is put on a floor
         assert run.post("/rover", {"x": 2.0, "y": 0, "heading": 0}) == (400, {

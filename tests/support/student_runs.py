@@ -34,12 +34,13 @@ def sim_env(trace: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def journal(trace: Path) -> list[dict[str, Any]]:
+def journal(trace: Path, *, times: bool = False) -> list[dict[str, Any]]:
     """Every pin change of the journal, oldest first, as ``{"pin": ..., "state": ...}``
-    (and ``"function"`` where it changed)."""
+    (and ``"function"`` where it changed; and ``"t"``, when, with ``times``)."""
     if not trace.exists():
         return []
-    return [{k: v for k, v in json.loads(line).items() if k in ("pin", "state", "function")}
+    keys = ("pin", "state", "function", "t") if times else ("pin", "state", "function")
+    return [{k: v for k, v in json.loads(line).items() if k in keys}
             for line in trace.read_text().splitlines()]
 
 

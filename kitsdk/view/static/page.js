@@ -13,7 +13,7 @@
   var RETRY_MS = 5000;  // after the browser gave up reconnecting by itself
   var SCRIPT_STATES = {
     waiting: "Waiting for the script", running: "Script running", finished: "Script finished",
-    error: "Script stopped with an error", stopped: "Script stopped",
+    error: "Script stopped with an error", stopped: "Script stopped", idle: "No script",
   };
 
   var drawing = null, lastState = null, waitingNote = null;
@@ -139,7 +139,13 @@
     }
     on("kit", showKit);
     on("state", function (state) { lastState = state; if (drawing) drawing.update(state); });
-    on("script", showScript);
+    on("script", function (script) {
+      showScript(script);
+      if (script.final) {  // the command is ending: keep the page as it is, stop listening
+        source.close();
+        showConnection("closed", "the script has ended; this page shows how it left the kit");
+      }
+    });
     on("notice", function (notice) { if (notice.message) say(notice.message); });
     source.addEventListener("open", function () { showConnection("open", "connected"); });
     source.addEventListener("error", function () {

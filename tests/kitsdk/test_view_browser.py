@@ -1,0 +1,178 @@
+"""``kit run --view`` and ``kit view`` in a real headless Chromium, as a student uses them.
+
+The command runs for real (a subprocess on a simulated kit whose pins are journalled); the
+page is the one it serves. The drawing's own contract, part by part, is tested in
+``test_view_drawing.py``; here: every built-in profile is drawn, the page follows the pins
+(blink, in step with the journal), and the page's controls reach the script.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import unavailable
+from student_runs import journal
+from view_runs import ViewRun
+
+from kitsdk.profile import builtin_profiles, load_profile
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update"]
+WAIT_MS = 30_000
+
+# Records when the page's red LED changes, in the browser's clock (the machine's clock).
+WATCH_RED = """() => {
+  window.__red = [];
+  const led = document.querySelector('[data-device="red"]');
+  new MutationObserver(() => window.__red.push(
+      [led.dataset.state, (performance.timeOrigin + performance.now()) / 1000]))
+    .observe(led, {attributes: true, attributeFilter: ["data-state"]});
+}"""
+
+# Records every x the page draws the rover at.
+WATCH_ROVER = """() => {
+  window.__x = [];
+  const rover = document.querySelector('[data-world="rover"]');
+  new MutationObserver(() => window.__x.push(parseFloat(rover.dataset.state)))
+    .observe(rover, {attributes: true, attributeFilter: ["data-state"]});
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright is not installed (pip install playwright)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A tab whose console errors fail the test (``tab.expected``: those a test causes)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.errors, tab.expected = [], []
+    tab.on("pageerror", lambda exc: tab.errors.append(str(exc)))
+    tab.on("console", lambda msg: tab.errors.append(msg.text) if msg.type == "error" else None)
+    yield tab
+    context.close()
+    assert tab.errors == tab.expected
+
+
+def script(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "student.py"
+    path.write_text(body)
+    return path
+
+
+@pytest.mark.parametrize("profile", builtin_profiles())
+def test_kit_view_draws_every_device_of_every_built_in_profile(
+        page: Any, tmp_path: Path, profile: str) -> None:
+    devices = list(load_profile(profile).devices)
+    with ViewRun(tmp_path, tmp_path, command="view", options=["--profile", profile]) as run:
+        page.goto(run.url)
+        for name in devices:  # each drawn, with the reading the kit gave it
+            part = page.locator(f'[data-device="{name}"]')
+            page.wait_for_function("n => { const el = document.querySelector("
+                                   "`[data-device=\"${n}\"]`); return el && el.dataset.state "
+                                   "&& el.dataset.state !== 'unknown'; }", arg=name)
+            assert name in (part.get_attribute("aria-label") or "")
+        page.wait_for_function(
+            "() => document.getElementById('script-state').dataset.state === 'idle'")
+        page.screenshot(path=str(tmp_path / f"{profile}.png"), full_page=True)
+        page.goto("about:blank")  # leave before the view goes: no reconnecting to nothing
+
+
+def test_the_led_goes_on_and_off_in_step_with_the_pins(page: Any, tmp_path: Path) -> None:
+    body = ("from time import sleep\nfrom kitsdk import Kit\nkit = Kit('starter')\nsleep(0.5)\n"
+            "for _ in range(4):\n    kit.red.on()\n    sleep(0.3)\n    kit.red.off()\n"
+            "    sleep(0.3)\n")
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
+        page.goto(run.url)
+        page.wait_for_selector('[data-device="red"][data-state="off"]')
+        page.evaluate(WATCH_RED)
+        page.wait_for_function(
+            "() => document.getElementById('script-state').dataset.state === 'finished'")
+        seen = page.evaluate("() => window.__red")
+        assert run.wait()[0] == 0
+    switched = [("on" if entry["state"] else "off", entry["t"])
+                for entry in journal(run.trace, times=True)
+                if entry["pin"] == "GPIO17" and "function" not in entry]  # not the set-up
+    assert [state for state, _ in seen] == [state for state, _ in switched] == ["on", "off"] * 4
+    delays = [shown - pinned for (_, shown), (_, pinned) in zip(seen, switched, strict=True)]
+    assert all(0 <= delay < 0.25 for delay in delays), delays
+
+
+def test_a_click_on_the_button_ends_wait_for_press(page: Any, tmp_path: Path) -> None:
+    body = ("from kitsdk import Kit\nkit = Kit('starter')\nprint('waiting', flush=True)\n"
+            "kit.button.wait_for_press()\nprint('pressed', flush=True)\n"
+            "kit.button.wait_for_release()\nprint('released', flush=True)\n"
+            "import time\ntime.sleep(30)\n")
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
+        page.goto(run.url)
+        press = page.locator('[data-device="button"]').get_by_role("button", name="Press button")
+        press.scroll_into_view_if_needed()
+        box = press.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()  # held: pressed, not yet released
+        page.wait_for_selector('[data-device="button"][data-state="pressed"]')
+        assert wait_for_output(run, "pressed") and "released" not in run.output
+        page.mouse.up()
+        page.wait_for_selector('[data-device="button"][data-state="released"]')
+        assert wait_for_output(run, "released")
+
+
+def test_the_light_control_changes_what_the_script_reads(page: Any, tmp_path: Path) -> None:
+    body = ("import time\nfrom kitsdk import Kit\nkit = Kit('starter')\n"
+            "while kit.light.value < 0.7:\n    time.sleep(0.02)\n"
+            "print(f'bright {kit.light.value:.2f}', flush=True)\n")
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
+        page.goto(run.url)
+        number = page.locator('[data-device="light"]').get_by_role("spinbutton")
+        number.fill("1.5")  # out of range: refused with the range shown, never passed on
+        number.press("Enter")
+        page.expected.append("Failed to load resource: the server responded with a status "
+                             "of 400 (Bad Request)")
+        page.wait_for_selector('#messages :text("must be a number from 0 to 1, got 1.5")')
+        assert "bright" not in " ".join(run.output)
+        number.fill("0.8")
+        number.press("Enter")
+        page.wait_for_function(
+            "() => document.getElementById('script-state').dataset.state === 'finished'")
+        assert run.wait()[0] == 0
+    assert run.output == ["bright 0.80"]
+
+
+def test_the_rover_drawn_drives_to_the_wall_and_stops_there(page: Any, tmp_path: Path) -> None:
+    body = ("import time\nfrom kitsdk import Kit\nkit = Kit('rover')\nkit.drive.forward(1)\n"
+            "time.sleep(60)\n")
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
+        page.goto(run.url)
+        page.locator('[data-world="rover"]').wait_for()
+        page.evaluate(WATCH_ROVER)
+        page.wait_for_function("() => window.__x.some(x => x > 0.3)")  # it moves ...
+        page.wait_for_function(  # ... up to the wall, 1 m from its nose at the start
+            "() => parseFloat(document.querySelector('[data-device=distance]').dataset.state)"
+            " < 0.05")
+        page.wait_for_selector('[data-device="drive"][data-state="1,1"]')  # motors still on
+        xs = page.evaluate("() => window.__x")
+        assert xs == sorted(xs) and 0.99 < xs[-1] <= 1.0 + 1e-6  # and no further
+
+
+def wait_for_output(run: ViewRun, line: str, timeout: float = 10) -> bool:
+    from helpers import wait_until
+
+    wait_until(lambda: line in run.output, timeout, f"the script printing {line!r}")
+    return True
