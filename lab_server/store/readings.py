@@ -126,7 +126,7 @@ class ReadingTables(Database):
         running = status.running
         if status.state == "offline":
             # only the current session's will: a stale one is ignored; the catalogue and
-            # parts stay (a will repeats the online status's), for the pages that show them
+            # parts stay (a will is made when the kit connects: its own may be older)
             cur.execute(self._sql(
                 "UPDATE kits SET state = 'offline', running_kind = NULL, running_name = NULL, "
                 "status_ts = ? WHERE id = ? AND (session IS NULL OR session = ?)"),

@@ -28,6 +28,5 @@ def served(name: str) -> Any:
     data = (FILES / name).read_bytes()
     # send_file adds "; charset=utf-8" to a text type itself: give it the bare type
     return send_file(io.BytesIO(data), mimetype=SERVED[name].partition(";")[0],
-                     conditional=True,
-                     etag=hashlib.sha256(data).hexdigest(),
+                     etag=hashlib.sha256(data).hexdigest(), conditional=True,
                      max_age=current_app.get_send_file_max_age(name))
