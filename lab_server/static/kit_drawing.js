@@ -40,10 +40,11 @@
   function draw(parts, channels) {
     var described = Array.isArray(parts) && parts.length > 0;
     var shown = described ? parts : plainParts(channels);
-    if (key(shown) === drawn) return;
+    var now = key(shown);
+    if (now === drawn) return;
     if (drawing) drawing.destroy();
     drawing = KitDrawing.create(box, {kit: box.dataset.kit, parts: shown}, {interactive: false});
-    drawn = key(shown);
+    drawn = now;
     if (note) note.hidden = described;
     drawing.update({values: values});
   }
