@@ -3,7 +3,8 @@ those under ``TYPE_CHECKING``), as ``../shared/DESIGN.md`` draws them:
 
 - ``firmware_bridge`` imports neither kitsdk nor lab_server;
 - ``kitsdk`` never imports lab_server, and ``kitsdk.agent`` never imports ``kitsdk.cli``;
-- ``lab_server`` takes from kitsdk only the shared message schema, ``kitsdk.telemetry``;
+- ``lab_server`` takes from kitsdk only the shared message schema, ``kitsdk.telemetry``, and
+  the kit drawing it serves, ``kitsdk.drawing``;
 - inside kitsdk, its modules and subpackages (``kitsdk.cli``, ``kitsdk.agent``,
   ``kitsdk.lessons``, ``kitsdk.devices``...) import each other without a cycle.
 """
@@ -19,8 +20,9 @@ import pytest
 ROOT = Path(__file__).parent.parent
 PACKAGES = ("kitsdk", "firmware_bridge", "lab_server")
 
-#: What lab_server may take from kitsdk.
-LAB_SERVER_MAY_IMPORT = ("kitsdk.telemetry",)
+#: What lab_server may take from kitsdk: the message schema, and the kit drawing's browser
+#: files, which it serves to the kit page (one drawing for the student's view and the lab).
+LAB_SERVER_MAY_IMPORT = ("kitsdk.telemetry", "kitsdk.drawing")
 
 
 def module_name(path: Path) -> str:

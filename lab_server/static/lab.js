@@ -6,6 +6,7 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var kitPage = document.getElementById("kit");
   var kitId = kitPage ? kitPage.dataset.kit : null;
+  var drawing = window.KitPageDrawing || null;  // the kit page's drawing (kit_drawing.js)
   var SPARK_POINTS = 60;
   var CHART_SECONDS = 60;
   var sparks = {};   // "kit|device.channel" -> [values]
@@ -110,7 +111,10 @@
       var seen = $('[data-field="last_seen"]', root);
       if (seen) { seen.dataset.ts = u.ts; seen.textContent = ago(u.ts); }
     });
-    if (kitPage && u.kit === kitId) chartPush(u.ts, u.data);
+    if (kitPage && u.kit === kitId) {
+      chartPush(u.ts, u.data);
+      if (drawing) drawing.values(u.data);
+    }
   }
 
   // --- status, events, acks ---------------------------------------------------------------
@@ -130,6 +134,7 @@
         if (run) run.textContent = d.running ? d.running.kind + ": " + d.running.name : "idle";
       }
     });
+    if (drawing && u.kit === kitId) drawing.status(d);
     var online = $$(".tile").filter(function (t) { return !t.classList.contains("state-offline"); }).length;
     var count = document.getElementById("count-online");
     if (count) count.textContent = online;

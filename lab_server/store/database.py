@@ -107,7 +107,8 @@ class Database(ABC):
     # -- set-up ------------------------------------------------------------------------------
 
     def _create(self) -> None:
-        """Create the tables if they are missing; called once by ``open_store``."""
+        """Create the tables if they are missing, bring an older database up to this
+        version (``schema``'s docstring); called once by ``open_store``."""
         with self._writing("create the tables") as cur:
             for statement in statements(self.dialect):
                 cur.execute(statement)
@@ -120,6 +121,9 @@ class Database(ABC):
             cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?) "
                                   "ON CONFLICT (key) DO NOTHING"),
                         ("schema_version", str(SCHEMA_VERSION)))
+            cur.execute(self._sql("UPDATE meta SET value = ? WHERE key = 'schema_version' "
+                                  "AND CAST(value AS INTEGER) < ?"),
+                        (str(SCHEMA_VERSION), SCHEMA_VERSION))
             cur.execute(self._sql("INSERT INTO meta (key, value) VALUES (?, ?) "
                                   "ON CONFLICT (key) DO NOTHING"), ("kits_version", "0"))
             cur.execute("SELECT id, running_kind, running_name FROM kits")

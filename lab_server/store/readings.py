@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kitsdk.telemetry import CommandAck, Event, Status, Telemetry
+from kitsdk.telemetry.parts import parts_to_json
 
 from .database import Database, dumps, where
 from .records import EventRecord, Inbound, LessonOutcome
@@ -124,18 +125,20 @@ class ReadingTables(Database):
     def _apply_status(self, cur: Any, kit: str, status: Status) -> bool:
         running = status.running
         if status.state == "offline":
-            # only the current session's will: a stale one is ignored
+            # only the current session's will: a stale one is ignored; the catalogue and
+            # parts stay (a will is made when the kit connects: its own may be older)
             cur.execute(self._sql(
                 "UPDATE kits SET state = 'offline', running_kind = NULL, running_name = NULL, "
                 "status_ts = ? WHERE id = ? AND (session IS NULL OR session = ?)"),
                 (status.ts, kit, status.session))
-        else:
+        else:  # no parts (an older kit) stores []: the kit page draws it from its channels
             cur.execute(self._sql(
                 "UPDATE kits SET state = ?, session = ?, status_ts = ?, profile = ?, sdk = ?, "
-                "running_kind = ?, running_name = ?, channels = ? WHERE id = ?"),
+                "running_kind = ?, running_name = ?, channels = ?, parts = ? WHERE id = ?"),
                 (status.state, status.session, status.ts, status.profile, status.sdk,
                  None if running is None else running.kind,
-                 None if running is None else running.name, dumps(status.channels), kit))
+                 None if running is None else running.name, dumps(status.channels),
+                 dumps(parts_to_json(status.parts)), kit))
         applied = bool(cur.rowcount == 1)
         if applied:
             self._lessons[kit] = (running.name if running is not None

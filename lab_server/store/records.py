@@ -9,7 +9,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kitsdk.telemetry import CommandAck, Event, Running, State, Status, Telemetry
+from kitsdk.telemetry import CommandAck, Event, Part, Running, State, Status, Telemetry
+from kitsdk.telemetry.parts import parts_to_json
 
 Role = Literal["teacher", "mentor"]
 ROLES: tuple[Role, ...] = ("teacher", "mentor")
@@ -64,7 +65,8 @@ class KitRecord:
 
     ``state`` is ``offline`` until the kit's first status; ``last_seen`` is the lab's clock
     at its latest message of any kind; ``running`` is its script or lesson; ``channels`` is
-    its catalogue (device -> channel -> unit) from its latest status.
+    its catalogue (device -> channel -> unit) and ``parts`` its description for drawing it,
+    both from its latest status (no parts: an older kit that does not describe itself).
     """
 
     id: str
@@ -78,6 +80,7 @@ class KitRecord:
     sdk: str | None = None
     channels: dict[str, dict[str, str]] = field(default_factory=dict)
     created: float = 0.0
+    parts: tuple[Part, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         running = self.running
@@ -92,6 +95,7 @@ class KitRecord:
             "session": self.session,
             "sdk": self.sdk,
             "channels": self.channels,
+            "parts": parts_to_json(self.parts),
             "created": self.created,
         }
 

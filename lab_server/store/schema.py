@@ -9,11 +9,16 @@ with no read before the write. A kit's live values sit on its ``kits`` row (``li
 Times are seconds since the epoch as doubles; ``received`` is the lab's clock (retention and
 exports that must not trust a kit's clock use it). Booleans are integers 0/1 on both
 databases so that the same parameters work on both.
+
+**Versions.** ``meta``'s ``schema_version`` is the newest ``SCHEMA_VERSION`` that opened the
+database. Opening an older one adds what :data:`COLUMNS_ADDED` lists (looked up, so opening
+it twice is harmless) and moves its version up; a newer one is left as it is (every column
+this version reads is there). Version 2 added ``kits.parts``.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DIALECTS = {
     "sqlite": {"real": "REAL", "blob": "BLOB", "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"},
@@ -40,6 +45,7 @@ CREATE TABLE IF NOT EXISTS kits (
     running_kind TEXT,
     running_name TEXT,
     channels TEXT NOT NULL DEFAULT '{{}}',
+    parts TEXT NOT NULL DEFAULT '[]',
     lesson TEXT,
     lesson_step INTEGER,
     lesson_steps INTEGER,
@@ -104,7 +110,8 @@ CREATE TABLE IF NOT EXISTS users (
 );
 """
 
-COLUMNS_ADDED = {"users": {"sessions": "BIGINT NOT NULL DEFAULT 0"}}
+COLUMNS_ADDED = {"users": {"sessions": "BIGINT NOT NULL DEFAULT 0"},
+                 "kits": {"parts": "TEXT NOT NULL DEFAULT '[]'"}}
 """Columns added after a table was first made: ``table -> {column: definition}``, added to
 an older database when the store opens it (``CREATE TABLE IF NOT EXISTS`` keeps old tables
 as they are)."""

@@ -2,7 +2,7 @@
 
 - ``access``: who is asking (session or Bearer token), roles, CSRF; ``ratelimit``: login throttle
 - ``auth``: log in and out, API tokens
-- ``dashboard``: the room view and the kit pages (HTML)
+- ``dashboard``: the room view and the kit pages (HTML); ``drawing``: the kit drawing's files
 - ``api``: the JSON API for pages and scripts, commands included
 - ``live``: Server-Sent Events with the hub's batched updates
 - ``export``: CSV downloads; ``provision``: new kits and their agent.toml; ``health``: /health
@@ -14,8 +14,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import access, api, auth, dashboard, export, health, live, provision
+    from . import access, api, auth, dashboard, drawing, export, health, live, provision
 
     access.init_app(app)
-    for module in (auth, dashboard, api, live, export, provision, health):
+    for module in (auth, dashboard, drawing, api, live, export, provision, health):
         app.register_blueprint(module.bp)

@@ -75,6 +75,7 @@ def kit_json(record: Any) -> dict[str, Any]:
         "running": running_of(field_of(record, "running")),
         "progress": jsonable(_progress(record)),
         "channels": jsonable(field_of(record, "channels")),
+        "parts": jsonable(field_of(record, "parts", ())),
     } | {"progress_text": progress_text(_progress(record))}
 
 

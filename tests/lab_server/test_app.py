@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 import lab_server
+from kitsdk.drawing import FILES, SERVED
 from lab_server.app import create_app, lab, secret_key
 
 
@@ -71,6 +72,20 @@ def test_vendored_libraries_are_served_with_their_licences(client: Any) -> None:
         response = client.get(f"/static/vendor/{name}")
         assert response.status_code == 200, name
         response.close()
+
+
+def test_the_kit_drawing_is_served_from_kitsdk_and_nothing_else_of_its_folder(
+        client: Any) -> None:
+    for name, content_type in SERVED.items():
+        response = client.get(f"/drawing/{name}")
+        assert response.status_code == 200, name
+        assert response.content_type == content_type
+        assert response.get_data() == (FILES / name).read_bytes()
+        etag = response.headers["ETag"]
+        again = client.get(f"/drawing/{name}", headers={"If-None-Match": etag})
+        assert again.status_code == 304, name  # cached like the other static files
+    for name in ("other", "__init__.py", "kitview.js.map"):
+        assert client.get(f"/drawing/{name}").status_code == 404, name
 
 
 def test_pages_load_nothing_from_another_site(teacher: Any, lab: Any) -> None:

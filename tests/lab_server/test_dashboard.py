@@ -36,8 +36,11 @@ def test_the_kit_page(teacher: FlaskClient, lab: Any) -> None:
     for expected in ('data-reading="distance.cm"', 'data-reading="motors.left"',
                      "script.started", 'id="cmd-stop"', 'id="cmd-lock"', 'id="cmd-unlock"',
                      'id="cmd-identify"', 'id="cmd-reset"', 'id="cmd-snapshot"',
-                     "uPlot.iife.min.js"):
+                     "uPlot.iife.min.js", 'id="kit-drawing"', "/drawing/kitview.js",
+                     "/drawing/kitview.css", "kit_drawing.js"):
         assert expected in page, expected
+    # the simulated kit's status describes no parts: the page says so (and draws channels)
+    assert 'data-parts=\'[]\'' in page and 'id="kit-drawing-note" class="note">' in page
     assert teacher.get("/kits/nope").status_code == 404
 
 

@@ -17,11 +17,13 @@ import pytest
 from helpers import unavailable, wait_until
 from ingest_lab import FaultyStore, kits_store
 
+from kitsdk.readings import Channel
 from kitsdk.telemetry import (
     Command,
     CommandAck,
     Event,
     Kind,
+    Part,
     Status,
     Telemetry,
     decode,
@@ -115,6 +117,25 @@ def test_messages_reach_the_store_and_the_hub(make_ingest: Callable[..., Ingest]
         "distance": {"cm": 5.0}}
     stats = ingest.stats()
     assert stats["connected"] and stats["errors"] == {} and stats["received"] == 7
+
+
+def test_a_kits_parts_reach_its_record_and_the_hub(make_ingest: Callable[..., Ingest],
+                                                   store: Store, kit: Any) -> None:
+    parts = (Part(name="drive", kind="drive_base", label="drive base 'drive'",
+                  channels=(Channel("left", "", low=-1.0, high=1.0),)),
+             Part(name="status_led", kind="led", label="LED 'status_led'"))
+    hub = LiveHub(window=0.01)
+    sub = hub.subscribe()
+    make_ingest(hub=hub)
+    kit.publish(topic("kit-1", Kind.STATUS), encode(Status(
+        state="online", session=S1, profile="rover", sdk="0.1.0", channels={}, parts=parts)))
+    wait_until(lambda: store.kit("kit-1").parts == parts, 10,  # type: ignore[union-attr]
+               "the parts on the kit's record")
+    seen: list[Any] = []
+    wait_until(lambda: seen.extend(sub.get(0.05)) or any(u.kind == "status" for u in seen),
+               10, "the status on the hub")
+    assert [u.data["parts"] for u in seen if u.kind == "status"] == [
+        [part.to_json() for part in parts]]
 
 
 def test_duplicates_are_dropped_and_historical_is_never_live(

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from postgres_schema import fresh_schema
 
 from kitsdk.exc import BadMessage
-from kitsdk.telemetry import CommandAck, Event, Running, Status, Telemetry
+from kitsdk.readings import Channel
+from kitsdk.telemetry import CommandAck, Event, Part, Running, Status, Telemetry
 from lab_server.exc import BadValue, KitExists, NotFound, StoreError, UserExists
 from lab_server.passwords import verify_password
 from lab_server.store import Inbound, Store, open_store
@@ -131,6 +132,25 @@ def test_a_status_sets_the_state_profile_running_and_catalogue(store: Store) -> 
     assert record.running == Running(kind="script", name="drive.py")
     assert record.channels == {"distance": {"cm": "cm"}}
     assert record.to_json()["running"] == {"kind": "script", "name": "drive.py"}
+
+
+def test_a_status_keeps_the_kits_parts_until_a_status_without_them(store: Store) -> None:
+    store.add_kit("kit-1")
+    assert store.kit("kit-1").parts == ()  # type: ignore[union-attr]
+    parts = (Part(name="drive", kind="drive_base", label="drive base 'drive'",
+                  channels=(Channel("left", "", "left wheel", low=-1.0, high=1.0),)),
+             Part(name="red", kind="led", label="LED 'red'", look={"color": "red",
+                                                                    "legs": [1, 2]}))
+    write(store, "kit-1", status(parts=parts))
+    record = store.kit("kit-1")
+    assert record is not None and record.parts == parts and store.kits()[0].parts == parts
+    assert record.to_json()["parts"][1] == {"name": "red", "kind": "led", "label": "LED 'red'",
+                                            "look": {"color": "red", "legs": [1, 2]},
+                                            "channels": []}
+    write(store, "kit-1", status("offline"))  # a will keeps what the kit said it is
+    assert store.kit("kit-1").parts == parts  # type: ignore[union-attr]
+    write(store, "kit-1", status())  # an older agent now: it describes nothing
+    assert store.kit("kit-1").parts == ()  # type: ignore[union-attr]
 
 
 def test_a_stale_will_is_ignored_and_the_current_one_applies(store: Store) -> None:
