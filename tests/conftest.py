@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from browser import chromium
 from ci_policy import pytest_runtest_makereport  # noqa: F401  (a hook: no skips in CI)
 from helpers import unavailable
 
@@ -27,6 +28,13 @@ def _simulated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KITSDK_BACKEND", "sim")
     monkeypatch.delenv("KITSDK_PROFILE", raising=False)
     monkeypatch.delenv("KITSDK_SIM_TRACE", raising=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium through Playwright, one per test module."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

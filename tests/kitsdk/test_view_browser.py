@@ -8,22 +8,16 @@ page is the one it serves. The drawing's own contract, part by part, is tested i
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import unavailable
+from browser import WAIT_MS
 from student_runs import journal
 from view_runs import ViewRun
 
 from kitsdk.profile import builtin_profiles, load_profile
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update"]
-WAIT_MS = 30_000
 
 # Records when the page's red LED changes, in the browser's clock (the machine's clock).
 WATCH_RED = """() => {
@@ -41,20 +35,6 @@ WATCH_ROVER = """() => {
   new MutationObserver(() => window.__x.push(parseFloat(rover.dataset.state)))
     .observe(rover, {attributes: true, attributeFilter: ["data-state"]});
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -176,3 +156,33 @@ def wait_for_output(run: ViewRun, line: str, timeout: float = 10) -> bool:
 
     wait_until(lambda: line in run.output, timeout, f"the script printing {line!r}")
     return True
+
+
+def test_real_parts_are_shown_as_they_are_and_read_only(page: Any, tmp_path: Path) -> None:
+    """On real parts (gpiozero's mock pins: the GPIO chip is the boundary) the page shows
+    the pins' states and readings, and has no control: nothing real can be set from it."""
+    from gpiozero.pins.mock import MockFactory
+
+    from kitsdk import Kit
+    from kitsdk.view import KitView
+
+    profile = tmp_path / "desk.toml"
+    profile.write_text('[kit]\nname = "desk"\n[devices.lamp]\ndriver = "led"\npin = 17\n'
+                       '[devices.button]\ndriver = "button"\npin = 26\n')
+    factory = MockFactory()
+    with KitView() as view, Kit(profile, pin_factory=factory) as kit:
+        view.watch(kit)
+        page.goto(view.url)
+        page.wait_for_selector('[data-device="lamp"][data-state="off"]')
+        kit.lamp.on()
+        page.wait_for_selector('[data-device="lamp"][data-state="on"]')
+        factory.pin(26).drive_low()  # someone presses the real button
+        page.wait_for_selector('[data-device="button"][data-state="pressed"]')
+        assert page.locator("#drawing input, #drawing button:not([data-world])").count() == 0
+        refused = page.evaluate("""() => fetch('/press', {method: 'POST', headers:
+            {'Content-Type': 'application/json', 'X-Kit-View': '1'},
+            body: JSON.stringify({name: 'button', down: false})}).then(r => r.json())""")
+        assert refused == {"error": "this kit has real parts: the view only shows them"}
+        page.expected.append("Failed to load resource: the server responded with a status "
+                             "of 400 (Bad Request)")
+        page.goto("about:blank")

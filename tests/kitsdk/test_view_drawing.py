@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import unavailable
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 STATIC = Path(__file__).parents[2] / "kitsdk" / "view" / "static"
 DRAWING = Path(__file__).parents[2] / "kitsdk" / "drawing"
 
@@ -130,20 +124,6 @@ READINGS: list[dict[str, tuple[dict[str, Any], str, str]]] = [
         "gizmo": ({"direction": None, "gust": 0}, "direction=–; gust=0", "gust 0 m/s"),
     },
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @dataclass

@@ -7,45 +7,32 @@ under ``CI=true`` a failure.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers import unavailable
+from browser import WAIT_MS
 
 from lab_server.app import create_app
 from lab_server.web.server import WebServer
 
-CHROMIUM = "/usr/bin/chromium"
-WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
 BANNER = "lab broker down: readings are stale"
 
 
 @pytest.fixture
-def page(services: Any, lab: Any, passwords: dict[str, str]) -> Iterator[Any]:
+def page(browser: Any, services: Any, lab: Any, passwords: dict[str, str]) -> Iterator[Any]:
     """The room page of a lab with one kit online, logged in as the teacher."""
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-
     lab.kit("kit-1", team="red")
     server = WebServer(create_app({"TESTING": True}, services), "127.0.0.1", 0).start()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             args=["--headless", "--no-sandbox", "--disable-gpu"])
-        tab = browser.new_page()
-        tab.set_default_timeout(WAIT_MS)
-        tab.goto(server.url + "/")
-        tab.fill('input[name="username"]', "teacher")
-        tab.fill('input[name="password"]', passwords["teacher"])
-        tab.click('button[type="submit"]')
-        tab.wait_for_url(server.url + "/")
-        yield tab
-        browser.close()
+    tab = browser.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    tab.goto(server.url + "/")
+    tab.fill('input[name="username"]', "teacher")
+    tab.fill('input[name="password"]', passwords["teacher"])
+    tab.click('button[type="submit"]')
+    tab.wait_for_url(server.url + "/")
+    yield tab
+    tab.close()
     server.close()
 
 

@@ -1,44 +1,21 @@
 """End to end in a real headless Chromium: log in, watch kits live, command them, export.
 
-The lab is ``kitlab demo``'s (the real services, their broker, and ``kit agent --sim``
-rovers running the demo script) when the backend is there; until then the stand-in
-services with simulated kits publishing at 10 Hz behind the same waitress server.
-Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright's Python package (never
-``playwright install``); under ``CI=true`` a missing browser fails instead of skipping.
+The lab is ``kitlab demo``'s: the real services, their broker, and ``kit agent --sim`` rovers
+running the demo script. The browser is ``tests/support/browser.py``'s (Debian's Chromium).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import unavailable, wait_until
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+from browser import WAIT_MS
+from helpers import wait_until
 
 
 @dataclass

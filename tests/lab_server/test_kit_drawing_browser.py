@@ -8,39 +8,20 @@ Chromium is Debian's (``/usr/bin/chromium``) driven by Playwright's Python packa
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import unavailable, wait_until
+from browser import WAIT_MS
+from helpers import wait_until
 
 from kitsdk.telemetry import Part, Status
 from lab_server.hub import Update
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-WAIT_MS = 60_000  # generous: the whole suite shares two cores with this browser
 ROVER = Path(__file__).parents[2] / "kitsdk" / "profiles" / "rover.toml"
 DRAWING = "#kit-drawing"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright is not installed (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
