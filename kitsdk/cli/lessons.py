@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..lessons.lesson import LEVELS
+from .view import add_options as add_view_options
 
 
 def add_commands(commands: Any) -> None:
@@ -42,6 +43,9 @@ def add_commands(commands: Any) -> None:
     check = action("check", _check, "try a script out on a simulated kit, step by step")
     check.add_argument("id", help="the lesson's id")
     check.add_argument("script", help="your Python file")
+    check.add_argument("--view", action="store_true",
+                       help="watch each try of your script on the kit in a browser")
+    add_view_options(check, run=False)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -107,6 +111,7 @@ def _write(path: Path, text: str, force: bool) -> bool:
 def _check(args: argparse.Namespace) -> int:
     from ..lessons.catalogue import find
     from ..lessons.checker import StepResult, check
+    from .view import announce_view
 
     lesson = find(args.id)
     if not Path(args.script).is_file():
@@ -118,9 +123,15 @@ def _check(args: argparse.Namespace) -> int:
     if agent is not None:  # on a kit: the agent runs the check, and the lab sees the steps
         from ..agent.control import hand_over
 
+        if args.view:
+            print("kit: --view is ignored: the kit agent runs the check, and the lab's kit "
+                  "page shows the kit", file=sys.stderr)
+
         runner = Path(__file__).with_name("__main__.py")
         return hand_over(agent, str(runner),
                          ["lesson", "check", args.id, str(Path(args.script).resolve())])
+    if args.view and not announce_view(args):
+        return 2
     print(f"Checking {args.script} against '{lesson.title}' on a simulated "
           f"'{lesson.kit}' kit...\n", flush=True)
 

@@ -4,6 +4,7 @@
 
     kit run --view blink.py            view: http://127.0.0.1:PORT/ , then the script
     kit view [--profile P]             the kit with no script, until Ctrl+C
+    kit lesson check ID FILE --view    each try of the script, one after another
 
 The script starts once a page is watching (or after ``--wait`` seconds), so a short script
 is not over before the browser has opened; when it ends the page says how, and the command
@@ -15,8 +16,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import threading
+import time
 import webbrowser
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -88,23 +91,58 @@ def view_kit(args: argparse.Namespace, profile: Any) -> int:
     return 0
 
 
+def announce_view(args: argparse.Namespace) -> bool:
+    """``kit lesson check --view``: choose the port every try of the script serves its view
+    on (``$KITSDK_VIEW_PORT``), and say where; False if that port is taken."""
+    from ..view import PORT_VARIABLE
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", args.port))
+        except (OSError, OverflowError) as exc:
+            _cannot_serve(args.port, exc)
+            return False
+        port = probe.getsockname()[1]
+    os.environ[PORT_VARIABLE] = str(port)
+    url = f"http://127.0.0.1:{port}/"
+    print(f"view: {url}", flush=True)
+    if not args.no_open:  # once the first try serves it: a page opened sooner finds nothing
+        threading.Thread(target=_open_when_served, args=(port, url), daemon=True).start()
+    return True
+
+
+def _open_when_served(port: int, url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                _open_browser(url)
+                return
+        time.sleep(0.1)  # a poll of our own port while the first try starts
+
+
 def _open_view(args: argparse.Namespace) -> KitView | None:
     from ..sim.rover import Arena
     from ..view import KitView
 
     try:
         view = KitView(port=args.port, floor=Arena(wall=FLOOR_WALL))
-    except OverflowError:
-        print(f"kit: --port {args.port} is not a port: use 1 to 65535", file=sys.stderr)
-        return None
-    except OSError as exc:
-        print(f"kit: cannot show the view on port {args.port}: {exc.strerror or exc}; "
-              "choose another with --port, or leave --port out for a free one", file=sys.stderr)
+    except (OSError, OverflowError) as exc:
+        _cannot_serve(args.port, exc)
         return None
     print(f"view: {view.url}", flush=True)
     if not args.no_open:
         _open_browser(view.url)
     return view
+
+
+def _cannot_serve(port: int, exc: Exception) -> None:
+    if isinstance(exc, OverflowError):
+        print(f"kit: --port {port} is not a port: use 1 to 65535", file=sys.stderr)
+        return
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    print(f"kit: cannot show the view on port {port}: {reason}; choose another with --port, "
+          "or leave --port out for a free one", file=sys.stderr)
 
 
 def _open_browser(url: str) -> None:

@@ -167,8 +167,13 @@ def mark_end(t: float) -> None:
 
 
 def main(argv: list[str]) -> int:
+    from ..view import view_from_environment
+
     fd, script, *args = argv
     harness = Harness(Channel(socket.socket(fileno=int(fd))))
+    view = view_from_environment()  # kit lesson check --view: the student watches each try
+    if view is not None:
+        safety.on_kit(view.watch)
     safety.on_kit(harness.kit_built)
     threading.Thread(target=harness.serve, name="kitsdk-lesson-harness", daemon=True).start()
     status = 1  # what an exception out of run_script itself would end with
@@ -176,6 +181,11 @@ def main(argv: list[str]) -> int:
         status = run_script(script, args)
     finally:
         harness.finish(status)
+        if view is not None:
+            view.ended("finished" if status == 0 else "error",
+                       "this try of your script has ended; the check goes on", final=False,
+                       linger=0.5)
+            view.close()
     return status
 
 

@@ -19,7 +19,8 @@ sees. Modules: ``describe`` (the kit as JSON), ``sampler`` (reading it at the fr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+from typing import TYPE_CHECKING, Final
 
 from .server import STATIC, ViewServer
 from .session import ViewSession
@@ -27,6 +28,9 @@ from .session import ViewSession
 if TYPE_CHECKING:
     from ..kit import Kit
     from ..sim.rover import Arena
+
+#: Where ``kit lesson check --view`` tells each try of the script to serve its view.
+PORT_VARIABLE: Final = "KITSDK_VIEW_PORT"
 
 
 class KitView:
@@ -54,10 +58,12 @@ class KitView:
         """Wait up to ``timeout`` seconds for a page to open; True if one did."""
         return self.server.watched.wait(timeout)
 
-    def ended(self, state: str, message: str, *, linger: float = 2.0) -> None:
+    def ended(self, state: str, message: str, *, linger: float = 2.0,
+              final: bool = True) -> None:
         """Say how the script ended (``finished``, ``error``, ``stopped``) and wait up to
-        ``linger`` seconds for the open pages to have heard it."""
-        self.session.script_ended(state, message)
+        ``linger`` seconds for the open pages to have heard it. Not ``final``: another
+        run follows on the same port (a lesson check's next try), so the pages stay."""
+        self.session.script_ended(state, message, final=final)
         self.server.wait_sent(linger)
 
     def close(self) -> None:
@@ -70,4 +76,17 @@ class KitView:
         self.close()
 
 
-__all__ = ["STATIC", "KitView", "ViewServer", "ViewSession"]
+def view_from_environment() -> KitView | None:
+    """The view ``$KITSDK_VIEW_PORT`` asks for, if any and if its port is free: a lesson
+    check's try serves it so the student watches each try; never a reason to fail one."""
+    port = os.environ.get(PORT_VARIABLE, "")
+    if not port.isdigit():
+        return None
+    try:
+        return KitView(port=int(port))
+    except (OSError, OverflowError):
+        return None
+
+
+__all__ = ["PORT_VARIABLE", "STATIC", "KitView", "ViewServer", "ViewSession",
+           "view_from_environment"]

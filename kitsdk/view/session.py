@@ -75,7 +75,7 @@ class ViewSession:
         """
         self._publish("script", {"state": state, "message": message, "final": final})
 
-    def script_ended(self, state: str, message: str) -> None:
+    def script_ended(self, state: str, message: str, *, final: bool = True) -> None:
         """The script ended: ``finished``, ``error`` (with its friendly message) or ``stopped``.
 
         The last state is sampled first, so the page shows how the kit was left.
@@ -83,7 +83,7 @@ class ViewSession:
         sampler = self._sampler
         if sampler is not None:
             sampler.close(final=True)
-        self.say(state, message, final=True)
+        self.say(state, message, final=final)
 
     def notice(self, message: str) -> None:
         with self._cond:
