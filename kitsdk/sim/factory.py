@@ -5,8 +5,9 @@ A plain gpiozero script runs on it with ``GPIOZERO_PIN_FACTORY=kitsdk`` (see
 appended to FILE as a JSON line ``{"t": ..., "pid": ..., "pin": "GPIO17", "state": 1.0}``
 (with ``"function"`` too when the pin turns into an input or an output):
 what the pins did stays readable after the process that drove them has gone. In the same
-process, ``on_change`` hears of every change as it is journalled (a view of the kit wakes on
-it); a listener must be quick, as it runs on the thread that changed the pin.
+process, ``on_change`` hears of every change as it is journalled, with the pin's name (a view
+of the kit wakes on it); a listener must be quick, as it runs on the thread that changed the
+pin.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ class SimFactory(MockFactory):
         trace = trace or os.environ.get("KITSDK_SIM_TRACE")
         self._trace = open(trace, "a", buffering=1, encoding="utf-8") if trace else None  # noqa: SIM115
         self._trace_lock = threading.Lock()
-        self._listeners: tuple[Callable[[], None], ...] = ()
+        self._listeners: tuple[Callable[[str], None], ...] = ()
 
     def pin(self, name: Any, pin_class: Any = None, **kwargs: Any) -> Any:
         """The pin called ``name``; one that a part's behaviour already claimed is reused."""
@@ -55,8 +56,8 @@ class SimFactory(MockFactory):
             Device.pin_factory = SimFactory(trace=os.devnull)
         return super().spi(**spi_args)
 
-    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call ``listener()`` after every pin change; returns what takes it off again."""
+    def on_change(self, listener: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``listener(pin)`` after every pin change; returns what takes it off again."""
         with self._trace_lock:
             self._listeners += (listener,)
 
@@ -68,7 +69,7 @@ class SimFactory(MockFactory):
     def journal(self, pin: str, **change: Any) -> None:
         """Append a pin's change to the trace file, if there is one; tell the listeners."""
         for listener in self._listeners:
-            listener()
+            listener(pin)
         if self._trace is None:
             return
         line = json.dumps({"t": time.time(), "pid": os.getpid(), "pin": pin, **change})

@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Final
 
+from .sampler import FRAME
 from .server import STATIC, ViewServer
 from .session import ViewSession
 
@@ -42,7 +43,7 @@ class KitView:
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 floor: Arena | None = None, frame: float = 1 / 30) -> None:
+                 floor: Arena | None = None, frame: float = FRAME) -> None:
         self.session = ViewSession(floor=floor, frame=frame)
         self.server = ViewServer(self.session, host, port).start()
 

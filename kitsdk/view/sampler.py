@@ -1,13 +1,14 @@
 """Reading a kit for its view, at most at the display's frame rate.
 
-A simulated kit says when to look: its pin factory calls ``wake`` on every pin change (the
-same changes its journal records for lesson checks), so a lit LED reaches the page within a
-frame. A script that toggles a pin 100,000 times a second costs it a flag each time, and
-the page one sample per frame: the view never slows the script. Real parts have no such
-hook; they are read every ``REAL_PERIOD``. Either way, with nothing changing the kit is
-still read every ``IDLE_PERIOD``, for what moves without a pin changing (a sensor's source,
-the rover coasting), and a camera only every ``CAMERA_PERIOD``, since each read takes a
-picture.
+A simulated kit says when to look: its pin factory reports every pin change (the same
+changes its journal records for lesson checks), and a change on a pin of an output or a
+button wakes the sampler, so a lit LED reaches the page within a frame. (Sensors' pins
+chatter as they are read, a distance sensor's many times a second: they wake nothing.) A
+script that toggles a pin in a tight loop costs a set lookup and a flag test per toggle,
+and the page one update per frame. Real parts have no such hook; they are read every
+``REAL_PERIOD``. Either way the kit is read every ``IDLE_PERIOD`` with nothing changing,
+for what moves without a watched pin changing (a sensor, the rover coasting), and a camera
+only every ``CAMERA_PERIOD``, since each read takes a picture.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from .describe import inputs_now, pose
 if TYPE_CHECKING:
     from ..kit import Kit
 
+FRAME: Final = 1 / 30
+"""The fastest the page is updated: a display's frame rate, halved (a page redrawn 60 times a
+second cost the browser more than a kit is worth watching at)."""
 IDLE_PERIOD: Final = 0.1
 REAL_PERIOD: Final = 0.05
 CAMERA_PERIOD: Final = 0.5
@@ -47,7 +51,10 @@ class Sampler:
         self._lock = threading.Lock()  # one sample at a time: the thread's, or the final one
         self._unhook: Callable[[], None] | None = None
         if kit.simulated:
-            self._unhook = kit.sim.factory.on_change(self.wake)
+            self._watched = frozenset(
+                pin.name for device, _driver, _role, pin in kit.profile.wiring()
+                if kit[device].is_output or kit[device].looks == "button")
+            self._unhook = kit.sim.factory.on_change(self._pin_changed)
         self._thread = threading.Thread(target=self._run, name="kitsdk-view-sampler",
                                         daemon=True)
 
@@ -55,12 +62,12 @@ class Sampler:
         self._thread.start()
 
     def wake(self) -> None:
-        """Sample at the next frame: a pin changed, or a page changed an input.
+        """Sample at the next frame (a page changed an input, a watched pin changed)."""
+        if not self._dirty.is_set():  # setting it again would wake the thread again
+            self._dirty.set()
 
-        Called on every pin change, so it costs a flag test when already woken: setting an
-        event wakes the waiting thread, which then competes with the script for the GIL.
-        """
-        if not self._dirty.is_set():
+    def _pin_changed(self, pin: str) -> None:
+        if pin in self._watched and not self._dirty.is_set():  # on every toggle: one call
             self._dirty.set()
 
     def close(self, *, final: bool = False) -> None:

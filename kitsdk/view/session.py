@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..exc import BadValue, KitError, UnknownDevice
 from .describe import describe
-from .sampler import Sampler
+from .sampler import FRAME, Sampler
 
 if TYPE_CHECKING:
     from ..kit import Kit
@@ -36,7 +36,7 @@ NOTICES: Final = 20
 class ViewSession:
     """The shared state of one view; safe to use from any thread."""
 
-    def __init__(self, *, floor: Arena | None = None, frame: float = 1 / 60) -> None:
+    def __init__(self, *, floor: Arena | None = None, frame: float = FRAME) -> None:
         #: The floor a simulated rover is put on when the script does not choose one.
         self.floor = floor
         self.frame = frame
