@@ -22,6 +22,7 @@ import threading
 import time
 import webbrowser
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exc import KitError
@@ -59,6 +60,7 @@ def run_with_view(args: argparse.Namespace, script: str, rest: Sequence[str]) ->
     if view is None:
         return 2
     with view:
+        view.session.script_name = Path(script).name
         safety.on_kit(view.watch)
         view.wait_for_page(max(0.0, args.wait))
         failure: list[str] = []

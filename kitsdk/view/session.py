@@ -39,6 +39,8 @@ class ViewSession:
     def __init__(self, *, floor: Arena | None = None, frame: float = FRAME) -> None:
         #: The floor a simulated rover is put on when the script does not choose one.
         self.floor = floor
+        #: The script's file name, which the page shows while it runs.
+        self.script_name = ""
         self.frame = frame
         self._cond = threading.Condition()
         self.version = 0
@@ -66,7 +68,7 @@ class ViewSession:
         self._publish("kit", describe(kit))
         self._sampler.start()
         if self.script()["state"] == "waiting":
-            self.say("running", "the script is running")
+            self.say("running", self.script_name)
 
     def say(self, state: str, message: str, *, final: bool = False) -> None:
         """What the script is doing, in the page's words: ``running``, ``idle`` (no script).
