@@ -80,6 +80,8 @@ class FirmataBoard(StandaloneDevice):
                            hint="use one of " + ", ".join(MODELS))
         self.port = port
         self.model = board
+        #: The kit's parts on this board's pins, pin -> part (``from_profile`` knows them).
+        self.wired: dict[str, str] = {}
         #: The `firmware_bridge.Board` underneath, for what this device does not offer.
         self.firmata = Board(port, baud=baud, timeout=timeout)
         self._handles: dict[tuple[type[_PinHandle], int], _PinHandle] = {}
@@ -102,13 +104,18 @@ class FirmataBoard(StandaloneDevice):
             Channel(pin, "", f"analog input {pin}, 0 to 1") for pin in self._telemetry)
 
     def look(self) -> dict[str, Any]:
-        return {"board": self.model}
+        """The board's model, and which of the kit's parts sits on which of its pins."""
+        return {"board": self.model, "pins": dict(self.wired)}
 
     @classmethod
     def from_profile(cls, spec: DeviceSpec, env: BuildEnv) -> FirmataBoard:
         options = dict(spec.options)
+        wired = {pin.local: other.name for other in env.profile.devices.values()
+                 if other.board == spec.name for pin in other.pins.values()}
         if env.sim is None:
-            return cls(name=spec.name, **options)
+            board = cls(name=spec.name, **options)
+            board.wired = wired
+            return board
         from ..sim.board import EmulatedBoard
 
         emulated = EmulatedBoard(options.get("board", "uno"))
@@ -118,11 +125,10 @@ class FirmataBoard(StandaloneDevice):
         except BaseException:
             emulated.close()
             raise
-        used = {pin.local for other in env.profile.devices.values() if other.board == spec.name
-                for pin in other.pins.values()}
+        board.wired = wired
         simulator = board.simulator(env.sim)
         for pin in board.analog_pins():
-            if pin not in used:  # free analog pins follow kit.sim.set("arduino.A1", ...)
+            if pin not in wired:  # free analog pins follow kit.sim.set("arduino.A1", ...)
                 simulator.analog(f"{spec.name}.{pin}", pin, default=0.0)
         return board
 

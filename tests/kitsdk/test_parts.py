@@ -37,7 +37,8 @@ def test_every_built_in_part_is_described_as_a_kind_every_drawing_knows(
 
 
 def test_parts_say_what_the_drawing_needs(make_kit: Any) -> None:
-    starter, rover = make_kit("starter"), make_kit("rover")
+    starter, rover, station = make_kit("starter"), make_kit("rover"), make_kit("weather-station")
+    assert station.arduino.part().look == {"board": "uno", "pins": {"A0": "light"}}
     assert [(p.name, dict(p.look)) for p in starter.parts()[:3]] == [
         ("red", {"color": "red"}), ("amber", {"color": "#ffb000"}),
         ("green", {"color": "#22cc44"})]
