@@ -37,10 +37,13 @@ class Sampler:
     """A thread that samples ``kit`` and hands each changed state to ``publish``."""
 
     def __init__(self, kit: Kit, publish: Callable[[dict[str, Any]], None], *,
-                 frame: float) -> None:
+                 frame: float, floor_changed: Callable[[], None] = lambda: None) -> None:
         self.kit = kit
         self.publish = publish
         self.frame = frame
+        #: Called when the rover is put on another floor (the script's own, after the view's).
+        self.floor_changed = floor_changed
+        self._rover = kit.sim.rover if kit.simulated else None
         self.samples = 0
         self._dirty = threading.Event()
         self._stopping = threading.Event()
@@ -107,8 +110,11 @@ class Sampler:
             values.update(self._camera_values)
             state: dict[str, Any] = {"values": _finite(values)}
             if kit.simulated:
-                state["inputs"] = inputs_now(kit)
                 rover = kit.sim.rover
+                if rover is not self._rover:
+                    self._rover = rover
+                    self.floor_changed()
+                state["inputs"] = inputs_now(kit)
                 state["rover"] = None if rover is None else pose(rover)
             state["camera"] = self._frames if cameras else None
             self.samples += 1

@@ -62,9 +62,11 @@ class ViewSession:
             SimRover.attach(kit, self.floor)
         with self._cond:
             old, self._kit = self._sampler, kit
-            self._sampler = Sampler(kit, self._publish_state, frame=self.frame)
+            self._sampler = Sampler(kit, self._publish_state, frame=self.frame,
+                                    floor_changed=lambda: self._publish("kit", describe(kit)))
         if old is not None:
             old.close()
+            self.notice(f"the script built another kit: this is kit '{kit.name}' now")
         self._publish("kit", describe(kit))
         self._sampler.start()
         if self.script()["state"] == "waiting":

@@ -204,3 +204,17 @@ def test_kit_view_shows_a_kit_with_no_script(tmp_path: Path) -> None:
         assert events.state["inputs"]["distance"]["driven"]  # the floor sets it now
         run.proc.send_signal(signal.SIGINT)
         assert run.wait()[0] == 0
+
+
+def test_the_scripts_own_floor_replaces_the_views(tmp_path: Path) -> None:
+    body = ("import time\nfrom kitsdk import Kit\nfrom kitsdk.sim import Arena, SimRover\n"
+            "kit = Kit('rover')\ntime.sleep(1)\nSimRover.attach(kit, Arena(wall=0.5, line=0.3))\n"
+            "print('attached', flush=True)\ntime.sleep(30)\n")
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
+        events = run.events()
+        events.wait_for(lambda e: (e.kit.get("world") or {}).get("wall") == 1.0,
+                        what="the view's own floor first")
+        events.wait_for(lambda e: (e.kit.get("world") or {}).get("wall") == 0.5,
+                        what="the script's floor")
+        assert events.kit["world"]["line"] == 0.3
+        assert events.script == {"state": "running", "message": "student.py", "final": False}
