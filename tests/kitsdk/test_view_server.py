@@ -146,6 +146,9 @@ def test_closing_the_page_never_stops_the_script_and_ctrl_c_stops_both_and_the_m
         first.close()
         second.wait_for(lambda e: e.state["rover"]["x"] > 0.02, what="the rover moving")
         assert run.proc.poll() is None
+        reopened = run.events()  # the closed tab opened again: the kit as it is now
+        reopened.wait_for(lambda e: e.kit.get("kit") == "rover" and e.state["rover"]["x"] > 0.02)
+        reopened.close()
         run.proc.send_signal(signal.SIGINT)
         second.wait_for(lambda e: e.script.get("state") == "stopped")
         assert second.script["message"] == "stopped with Ctrl+C"
