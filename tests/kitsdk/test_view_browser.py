@@ -186,3 +186,48 @@ def test_real_parts_are_shown_as_they_are_and_read_only(page: Any, tmp_path: Pat
         page.expected.append("Failed to load resource: the server responded with a status "
                              "of 400 (Bad Request)")
         page.goto("about:blank")
+
+
+# Records the tones the page plays: every oscillator started, its frequency, and stopped.
+RECORD_TONES = """
+window.__tones = [];
+const Context = window.AudioContext;
+window.AudioContext = function () {
+  const context = new Context();
+  const create = context.createOscillator.bind(context);
+  context.createOscillator = () => {
+    const osc = create(), tone = {hz: null, stopped: false};
+    window.__tones.push(tone);
+    const set = osc.frequency.setValueAtTime.bind(osc.frequency);
+    osc.frequency.setValueAtTime = (hz, t) => { tone.hz = hz; return set(hz, t); };
+    const stop = osc.stop.bind(osc);
+    osc.stop = (...args) => { tone.stopped = true; return stop(...args); };
+    return osc;
+  };
+  return context;
+};
+"""
+
+
+def test_a_buzzer_sounds_after_a_click_and_the_sound_switch_mutes_it(
+        page: Any, tmp_path: Path) -> None:
+    profile = tmp_path / "noisy.toml"
+    profile.write_text('[kit]\nname = "noisy"\n[devices.button]\ndriver = "button"\npin = 26\n'
+                       '[devices.buzzer]\ndriver = "buzzer"\npin = 19\n'
+                       '[devices.speaker]\ndriver = "tonal_buzzer"\npin = 18\n')
+    body = ("import time\nfrom kitsdk import Kit\nkit = Kit()\nkit.buzzer.on()\n"
+            "kit.speaker.play(440)\nkit.button.wait_for_press()\nkit.buzzer.off()\n"
+            "time.sleep(30)\n")
+    page.add_init_script(RECORD_TONES)
+    with ViewRun(script(tmp_path, body), tmp_path, wait=30,
+                 options=["--profile", str(profile)]) as run:
+        page.goto(run.url)
+        page.wait_for_selector('[data-device="buzzer"][data-state="on"]')
+        assert page.evaluate("() => window.__tones") == []  # no sound before a click
+        page.locator('[data-device="button"]').get_by_role("button", name="Press button").click()
+        page.wait_for_selector('[data-device="buzzer"][data-state="off"]')
+        tones = page.evaluate("() => window.__tones")
+        assert {"hz": 440, "stopped": False} in tones  # the tonal one plays its note
+        assert {"hz": 2000, "stopped": True} in tones  # the plain one beeped, then stopped
+        page.uncheck("#sound")
+        page.wait_for_function("() => window.__tones.every(t => t.stopped)")
