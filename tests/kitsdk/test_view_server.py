@@ -221,3 +221,13 @@ def test_the_scripts_own_floor_replaces_the_views(tmp_path: Path) -> None:
                         what="the script's floor")
         assert events.kit["world"]["line"] == 0.3
         assert events.script == {"state": "running", "message": "student.py", "final": False}
+
+
+def test_the_camera_picture_is_a_jpeg_and_a_kit_without_one_says_so(tmp_path: Path) -> None:
+    with ViewRun(tmp_path, tmp_path, command="view", options=["--profile", "rover"]) as rover:
+        rover.events().wait_for(lambda e: e.state.get("camera"))
+        status, picture = rover.request("GET", "/camera.jpg?n=1")
+        assert status == 200 and picture[:2] == b"\xff\xd8"
+    with ViewRun(tmp_path, tmp_path, command="view", options=["--profile", "starter"]) as starter:
+        starter.events().wait_for(lambda e: e.kit.get("kit") == "starter")
+        assert starter.request("GET", "/camera.jpg") == (404, {"error": "this kit has no camera"})
