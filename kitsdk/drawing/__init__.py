@@ -4,6 +4,9 @@
 ``kitview.css``, plain files with no build step. One drawing, two pages: the student's kit
 view (``kitsdk.view``) and the teacher's kit page in the lab server, which serves these
 same files (so it imports this package, and nothing else of kitsdk's but the schema).
+``controls.js`` (the controls for simulated inputs) and ``world.js`` (the simulated rover's
+floor) are the interactive view's only, loaded after ``kitview.js``; the lab's read-only kit
+page, which has no world, loads neither.
 The description is ``kitsdk.telemetry.parts``; the contract is in ``docs/view.md``.
 """
 
@@ -17,6 +20,8 @@ from typing import Final
 FILES: Final[Traversable] = resources.files(__package__)
 #: Its files by name, and their content types: all a server may hand out from ``FILES``.
 SERVED: Final = {"kitview.js": "text/javascript; charset=utf-8",
+                 "controls.js": "text/javascript; charset=utf-8",
+                 "world.js": "text/javascript; charset=utf-8",
                  "kitview.css": "text/css; charset=utf-8"}
 
 __all__ = ["FILES", "SERVED"]

@@ -2,6 +2,9 @@
 // Plain browser JavaScript, no build step; used by the student's kit view (page.js) and,
 // read-only, by the lab's kit page. The data it draws is described in the kit view contract:
 // KitDrawing.create(container, description, options) -> {update(state), destroy()}.
+// The controls for simulated inputs (controls.js) and the rover's floor (world.js) are files of
+// their own, loaded after this one: only the student's interactive view uses them, and the
+// lab's read-only page, which has no world, loads this file alone.
 (function () {
   "use strict";
 
@@ -9,6 +12,7 @@
   var lastId = 0;
 
   // --- small helpers ----------------------------------------------------------------------
+  // One counter for the drawing's every file (controls.js and world.js take ids here too).
   function uid(what) { lastId += 1; return "kv" + lastId + "-" + what; }
 
   function make(ns, tag, attrs, parent, text) {
@@ -398,329 +402,15 @@
     this.frame.hidden = false;
   };
 
-  // --- controls for simulated inputs ----------------------------------------------------------
-  // Sends the newest value, one request at a time: a slider dragged fast does not queue a
-  // hundred requests, and the last value always gets there.
-  function sender(send, ok, failed) {
-    var busy = false, waiting = null;
-    function push(value) {
-      if (busy) { waiting = {value: value}; return; }
-      busy = true;
-      Promise.resolve().then(function () { return send(value); })
-        .then(function () { ok(value); }, failed)
-        .then(function () {
-          busy = false;
-          if (waiting) { var next = waiting.value; waiting = null; push(next); }
-        });
-    }
-    return push;
-  }
-
-  function rangeText(input) {
-    var u = input.unit ? " " + input.unit : "";
-    if (input.low === null || input.low === undefined) {
-      return input.high === null || input.high === undefined ? "any value" : "up to " + input.high + u;
-    }
-    if (input.high === null || input.high === undefined) return "from " + input.low + u;
-    return "allowed " + input.low + " to " + input.high + u;
-  }
-
-  function Control(input, parent, options, drivenBy) {
-    var self = this;
-    this.name = input.name;
-    this.node = html("div", {class: "kv-control", "data-input": input.name}, parent);
-    this.error = html("p", {class: "kv-error", role: "alert", hidden: ""});
-    this.note = html("p", {class: "kv-note", hidden: ""}, null, drivenBy);
-    this.fields = [];
-    this.good = null;  // the last value the kit accepted or reported: a refused one goes back
-    function failed(err) {
-      self.show(err && err.message ? err.message : String(err));
-      self.set(self.good, true);
-    }
-    function ok(value) { self.good = value; self.show(""); }
-    if (input.button) {
-      this.pressButton(input, options, failed);
-    } else if (input.kind === "bool") {
-      var box = this.field("checkbox", input.name, {});
-      var sendBool = sender(function (v) { return options.onInput(input.name, v); }, ok, failed);
-      box.addEventListener("change", function () { sendBool(box.checked); });
-    } else {
-      this.numberFields(input, sender(function (v) { return options.onInput(input.name, v); }, ok, failed));
-    }
-    this.node.appendChild(this.note);
-    this.node.appendChild(this.error);
-  }
-
-  // An <input> with its <label>, in `row` (a new one by default); a `quiet` label is there for
-  // screen readers only, where a visible one next to it already says what the field is.
-  Control.prototype.field = function (type, labelText, extra, row, quiet) {
-    var id = uid("input");
-    row = row || html("div", {class: "kv-field"}, this.node);
-    var field = html("input", Object.assign({id: id, type: type}, extra));
-    var label = html("label", quiet ? {for: id, class: "kv-quiet"} : {for: id}, row, labelText);
-    row.insertBefore(field, type === "checkbox" ? label : null);  // a tick box goes first
-    this.fields.push(field);
-    return field;
-  };
-
-  Control.prototype.numberFields = function (input, send) {
-    var bounds = {};
-    if (input.low !== null && input.low !== undefined) bounds.min = input.low;
-    if (input.high !== null && input.high !== undefined) bounds.max = input.high;
-    var named = input.name + (input.unit ? " (" + input.unit + ")" : "");
-    var slider = null, box;
-    if ("min" in bounds && "max" in bounds) {  // a slider needs both ends
-      // Bounds before the value: a range input clamps its value to the bounds it has so far.
-      var step = (input.high - input.low) / 100;
-      slider = this.field("range", named, Object.assign({}, bounds, {step: step, value: input.low}));
-      box = this.field("number", input.name + " value", Object.assign({step: "any"}, bounds),
-                       slider.parentNode, true);
-    } else {
-      box = this.field("number", named, Object.assign({step: "any"}, bounds));
-    }
-    html("p", {class: "kv-range"}, this.node, rangeText(input));
-    if (slider) {
-      slider.addEventListener("input", function () { box.value = slider.value; send(Number(slider.value)); });
-    }
-    box.addEventListener("change", function () {
-      if (box.value === "" || !isFinite(Number(box.value))) return;
-      if (slider) slider.value = box.value;
-      send(Number(box.value));
-    });
-  };
-
-  Control.prototype.pressButton = function (input, options, failed) {
-    var button = html("button", {type: "button", class: "kv-press", "aria-pressed": "false"},
-                      this.node, "Press " + input.name);
-    this.fields.push(button);
-    var down = false;
-    function press(now) {
-      if (now === down) return;
-      down = now;
-      attr(button, "aria-pressed", now);
-      Promise.resolve().then(function () { return options.onPress(input.name, now); }).catch(failed);
-    }
-    function isPressKey(e) { return e.key === " " || e.key === "Enter"; }
-    button.addEventListener("pointerdown", function (e) {
-      if (e.button !== 0) return;
-      e.preventDefault();  // keep the press on the button, no text selection or drag
-      button.setPointerCapture(e.pointerId);
-      button.focus();
-      press(true);
-    });
-    ["pointerup", "pointercancel", "lostpointercapture", "blur"].forEach(function (type) {
-      button.addEventListener(type, function () { press(false); });
-    });
-    button.addEventListener("keydown", function (e) {
-      if (!isPressKey(e)) return;
-      e.preventDefault();  // no scrolling on Space, no synthetic click
-      press(true);  // a key held repeats: press() lets only the first one through
-    });
-    button.addEventListener("keyup", function (e) {
-      if (!isPressKey(e)) return;
-      e.preventDefault();
-      press(false);
-    });
-    button.addEventListener("contextmenu", function (e) { e.preventDefault(); });  // a long touch
-  };
-
-  Control.prototype.show = function (message) {
-    text(this.error, message);
-    this.error.hidden = !message;
-    this.node.classList.toggle("kv-refused", Boolean(message));
-  };
-
-  // Shows the kit's value, except in a field the student is using right now (unless `force`:
-  // a refused value goes back). A press button has no value: its part shows what the kit says.
-  Control.prototype.set = function (value, force) {
-    this.fields.forEach(function (field) {
-      if (value === null || value === undefined || field.tagName !== "INPUT" ||
-          (field === document.activeElement && !force)) return;
-      if (field.type === "checkbox") field.checked = Boolean(value);
-      else if (String(field.value) !== String(value)) field.value = value;
-    });
-  };
-
-  Control.prototype.follow = function (input) {
-    if (!input || typeof input !== "object") return;
-    var driven = Boolean(input.driven);
-    this.fields.forEach(function (field) { field.disabled = driven; });
-    this.note.hidden = !driven;
-    if (input.value !== undefined && input.value !== null) {
-      this.good = input.value;
-      this.set(input.value);
-    }
-  };
-
-  // --- the floor a simulated rover drives on, seen from above --------------------------------
-  // World metres are SVG units: x (forward at the start) points right, y (to the left) points
-  // up, so SVG's y is -y, and a heading (anticlockwise) is an SVG rotation by -heading.
-  var STEP = 0.05, TURN = 15;  // what a key or a turn button moves the rover by: m, degrees
-
-  function World(parent, world, options, interactive) {
-    var nose = num(world.nose) || 0.08, track = num(world.track) || 0.12;
-    this.world = world;
-    this.options = options;
-    this.nose = nose;
-    this.far = num(world.far) || 4;
-    this.node = html("section", {class: "kv-world", "aria-label": "The floor, seen from above"}, parent);
-    var floor = this.floor = svg("svg", {class: "kv-map"}, this.node);
-    var grid = uid("grid");
-    var pattern = svg("pattern", {id: grid, width: 0.1, height: 0.1, patternUnits: "userSpaceOnUse"},
-                      svg("defs", {}, floor));
-    svg("path", {d: "M0.1 0 H0 V0.1", class: "kv-grid"}, pattern);
-    svg("rect", {x: -50, y: -50, width: 100, height: 100, fill: "url(#" + grid + ")"}, floor);
-    this.box = {left: -0.3, right: 0.3, bottom: -0.3, top: 0.3};
-    if (num(world.wall) !== null) {
-      svg("rect", {x: nose + world.wall, y: -50, width: 0.04, height: 100, class: "kv-wall",
-                   "data-world": "wall"}, floor);
-      this.grow(nose + world.wall + 0.04, 0, 0.1);
-    }
-    if (num(world.line) !== null) {
-      svg("circle", {cx: 0, cy: -world.line, r: world.line, class: "kv-line", "data-world": "line",
-                     "stroke-width": num(world.tape) || 0.02}, floor);
-      this.grow(-world.line, 0, 0.1);
-      this.grow(world.line, 2 * world.line, 0.1);
-    }
-    var rover = this.rover = svg("g", {class: "kv-rover", "data-world": "rover"}, floor);
-    this.beam = svg("g", {class: "kv-beam", "data-world": "beam", visibility: "hidden"}, rover);
-    this.cone = svg("path", {}, this.beam);
-    this.ray = svg("line", {x1: nose, y1: 0, x2: nose, y2: 0}, this.beam);
-    svg("rect", {x: -0.06, y: -track / 2 + 0.012, width: nose + 0.06, height: track - 0.024, rx: 0.015,
-                 class: "kv-body"}, rover);
-    [-1, 1].forEach(function (side) {
-      svg("rect", {x: -0.03, y: side * track / 2 - 0.012, width: 0.06, height: 0.024, rx: 0.006,
-                   class: "kv-wheel"}, rover);
-    });
-    svg("path", {d: "M" + nose + " 0 l-0.03 -0.022 v0.044 Z", class: "kv-nose"}, rover);
-    if (num(world.line) !== null) {
-      var ahead = num(world.sensors_ahead) || 0.06, spread = num(world.sensor_spread) || 0.05;
-      [-1, 1].forEach(function (side) {
-        svg("circle", {cx: ahead, cy: side * spread / 2, r: 0.007, class: "kv-sensor"}, rover);
-      });
-    }
-    this.said = html("p", {class: "kv-pose"}, this.node);
-    this.error = html("p", {class: "kv-error", role: "alert", hidden: ""}, this.node);
-    this.pose = {x: 0, y: 0, heading: 0, bumped: false};
-    this.held = false;  // while dragged or being placed, the kit's older poses wait
-    this.draw(this.pose);
-    if (interactive) this.handles();
-  }
-
-  // Widens the floor shown to take in (x, y) and `margin` around it; it never shrinks, so the
-  // picture does not jump about as the rover drives.
-  World.prototype.grow = function (x, y, margin) {
-    var b = this.box, grew = false;
-    if (x - margin < b.left) { b.left = x - margin; grew = true; }
-    if (x + margin > b.right) { b.right = x + margin; grew = true; }
-    if (y - margin < b.bottom) { b.bottom = y - margin; grew = true; }
-    if (y + margin > b.top) { b.top = y + margin; grew = true; }
-    if (grew || !this.floor.getAttribute("viewBox")) {
-      attr(this.floor, "viewBox", [b.left, -b.top, b.right - b.left, b.top - b.bottom]
-        .map(function (v) { return round(v, 3); }).join(" "));
-    }
-  };
-
-  World.prototype.draw = function (pose) {
-    var x = round(pose.x, 3), y = round(pose.y, 3), heading = round(pose.heading, 1);
-    this.shown = {x: x, y: y, heading: heading};
-    this.grow(x, y, 0.2);
-    attr(this.rover, "transform", "translate(" + x + " " + -y + ") rotate(" + -heading + ")");
-    attr(this.rover, "data-state", x + "," + y + "," + heading);
-    var said = "rover at x " + x.toFixed(2) + " m, y " + y.toFixed(2) + " m, heading " + heading + "°" +
-               (pose.bumped ? ", against the wall" : "");
-    attr(this.rover, "aria-label", said.charAt(0).toUpperCase() + said.slice(1));
-    text(this.said, said.charAt(0).toUpperCase() + said.slice(1));
-    this.rover.classList.toggle("kv-bumped", Boolean(pose.bumped));
-  };
-
-  World.prototype.update = function (state) {
-    var values = state.values, name = this.world.distance;
-    if (values && name && values[name] !== undefined) {
-      var d = num((values[name] || {}).distance);
-      attr(this.beam, "visibility", d === null ? "hidden" : "visible");
-      if (d !== null) {
-        var x1 = this.nose, x2 = round(x1 + clamp(d, 0, this.far), 3);
-        var half = round((x2 - x1) * 0.13, 3);  // the HC-SR04 sees a cone of about 15 degrees
-        attr(this.ray, "x2", x2);
-        attr(this.cone, "d", "M" + x1 + " 0 L" + x2 + " " + -half + " L" + x2 + " " + half + " Z");
-        attr(this.beam, "data-length", round(x2 - x1, 3));
-      }
-    }
-    var rover = state.rover;
-    if (rover && typeof rover === "object" && num(rover.x) !== null && num(rover.y) !== null) {
-      this.pose = {x: rover.x, y: rover.y, heading: num(rover.heading) || 0, bumped: Boolean(rover.bumped)};
-      if (!this.held) this.draw(this.pose);
-    }
-  };
-
-  // Pick the rover up and put it down: drag it, nudge it with the arrow keys, turn it.
-  World.prototype.handles = function () {
-    var self = this, floor = this.floor, rover = this.rover, drag = null;
-    attr(rover, "tabindex", 0);
-    attr(rover, "role", "button");
-    attr(rover, "aria-roledescription", "rover: drag it or move it with the arrow keys");
-    function at(e) {
-      var p = new DOMPoint(e.clientX, e.clientY).matrixTransform(floor.getScreenCTM().inverse());
-      return {x: p.x, y: -p.y};
-    }
-    rover.addEventListener("pointerdown", function (e) {
-      if (e.button !== 0) return;
-      e.preventDefault();
-      rover.focus();
-      floor.setPointerCapture(e.pointerId);
-      var p = at(e);
-      drag = {dx: self.shown.x - p.x, dy: self.shown.y - p.y, moved: false};
-      self.held = true;
-    });
-    floor.addEventListener("pointermove", function (e) {
-      if (!drag) return;
-      var p = at(e);
-      drag.moved = true;
-      self.draw({x: p.x + drag.dx, y: p.y + drag.dy, heading: self.shown.heading});
-    });
-    ["pointerup", "pointercancel"].forEach(function (type) {
-      floor.addEventListener(type, function () {
-        if (!drag) return;
-        var moved = drag.moved && type === "pointerup";
-        drag = null;
-        if (moved) self.place(self.shown);
-        else { self.held = false; self.draw(self.pose); }
-      });
-    });
-    var keys = {ArrowRight: [STEP, 0], ArrowLeft: [-STEP, 0], ArrowUp: [0, STEP], ArrowDown: [0, -STEP]};
-    rover.addEventListener("keydown", function (e) {
-      var step = keys[e.key];
-      if (!step) return;
-      e.preventDefault();
-      self.place({x: self.shown.x + step[0], y: self.shown.y + step[1], heading: self.shown.heading});
-    });
-    var row = html("div", {class: "kv-turns"}, this.node);
-    [["Turn left " + TURN + "°", TURN], ["Turn right " + TURN + "°", -TURN]].forEach(function (b) {
-      html("button", {type: "button"}, row, b[0]).addEventListener("click", function () {
-        var s = self.shown;
-        self.place({x: s.x, y: s.y, heading: ((s.heading + b[1] + 180) % 360 + 360) % 360 - 180});
-      });
-    });
-    html("button", {type: "button"}, row, "Back to the start").addEventListener("click", function () {
-      self.place({x: 0, y: 0, heading: 0});
-    });
-  };
-
-  World.prototype.place = function (pose) {
-    var self = this, x = round(pose.x, 3), y = round(pose.y, 3), heading = round(pose.heading, 1);
-    this.held = true;
-    this.draw({x: x, y: y, heading: heading});
-    Promise.resolve().then(function () { return self.options.onPlace(x, y, heading); })
-      .then(function () { text(self.error, ""); self.error.hidden = true; }, function (err) {
-        text(self.error, err && err.message ? err.message : String(err));
-        self.error.hidden = false;
-        self.draw(self.pose);
-      })
-      .then(function () { self.held = false; });
-  };
-
   // --- the drawing --------------------------------------------------------------------------
+  // A drawing that needs a file the page did not load says so, rather than drawing without it.
+  function needs(name, file, what) {
+    if (!KitDrawing[name]) {
+      throw new Error("KitDrawing.create: " + what + " needs " + file + ", loaded after kitview.js");
+    }
+    return KitDrawing[name];
+  }
+
   function create(container, description, options) {
     if (!description || !Array.isArray(description.parts)) {
       throw new TypeError("KitDrawing.create: the description needs a 'parts' list");
@@ -729,11 +419,14 @@
     options = Object.assign({interactive: false, onPress: nothing, onInput: nothing, onPlace: nothing},
                             options || {});
     var interactive = Boolean(options.interactive);
+    // Checked before anything is drawn: a drawing refused leaves the container as it was.
+    var World = description.world ? needs("World", "world.js", "a description with a world") : null;
+    var Control = interactive ? needs("Control", "controls.js", "an interactive drawing") : null;
     var drawing = {options: options};
     var root = html("div", {class: "kv-root"}, container);
     container.classList.add("kitview");
     var world = null;
-    if (description.world) world = new World(root, description.world, options, interactive);
+    if (World) world = new World(root, description.world, options, interactive);
     var grid = html("div", {class: "kv-parts"}, root);
 
     // Wheels spin in one animation loop, running only while a wheel turns.
@@ -817,5 +510,10 @@
     return {update: update, destroy: destroy};
   }
 
-  window.KitDrawing = {create: create};
+  // What controls.js and world.js fill in, and the helpers they use.
+  var KitDrawing = {create: create, Control: null, World: null,
+                    util: {uid: uid, svg: svg, html: html, attr: attr, text: text,
+                           num: num, clamp: clamp, round: round}};
+
+  window.KitDrawing = KitDrawing;
 })();

@@ -12,7 +12,7 @@
         kit.button.wait_for_press()    # a click on the page presses it
 
 The page is drawn from the kit's description (``Kit.parts()``), by the same files the lab
-server's kit page uses (``static/kitview.js``), so the teacher sees the drawing the student
+server's kit page uses (``kitsdk.drawing``), so the teacher sees the drawing the student
 sees. Modules: ``describe`` (the kit as JSON), ``sampler`` (reading it at the frame rate),
 ``session`` (what the pages show and do), ``server`` (HTTP). Reference: ``docs/view.md``.
 """

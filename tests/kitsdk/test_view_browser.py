@@ -149,6 +149,7 @@ def test_the_rover_drawn_drives_to_the_wall_and_stops_there(page: Any, tmp_path:
         page.wait_for_selector('[data-device="drive"][data-state="1,1"]')  # motors still on
         xs = page.evaluate("() => window.__x")
         assert xs == sorted(xs) and 0.99 < xs[-1] <= 1.0 + 1e-6  # and no further
+        page.goto("about:blank")  # leave before the view goes: no reconnecting to nothing
 
 
 def wait_for_output(run: ViewRun, line: str, timeout: float = 10) -> bool:

@@ -1,8 +1,9 @@
-"""The kit view's browser side in a real headless Chromium: the drawing (kitview.js) against
-the kit view contract, and the standalone page's wiring (page.js, index.html).
+"""The kit view's browser side in a real headless Chromium: the drawing (kitview.js, with its
+controls.js and world.js) against the kit view contract, and the standalone page's wiring
+(page.js, index.html).
 
-Pages are served by Playwright's routing from ``kitsdk/view/static`` (and the drawing from
-``kitsdk/drawing``) under a strict CSP
+Pages are served by Playwright's routing from ``kitsdk/view/static`` (and the drawing's files,
+``kitsdk.drawing.SERVED``, from ``kitsdk/drawing``, as the view server does) under a strict CSP
 (``script-src 'self'``, no inline styles), so an inline script or a ``style`` attribute would
 show as a console error, and every test fails on a console error or an uncaught exception.
 Chromium is Debian's (``/usr/bin/chromium``), never ``playwright install``; under ``CI=true`` a
@@ -21,14 +22,17 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from kitsdk.drawing import SERVED
+
 STATIC = Path(__file__).parents[2] / "kitsdk" / "view" / "static"
 DRAWING = Path(__file__).parents[2] / "kitsdk" / "drawing"
 
 
 def static(name: str) -> Path:
     """A file the view serves under /static/: the page's own, or the shared drawing's."""
-    return DRAWING / name if (DRAWING / name).is_file() and name.endswith(("js", "css")) \
-        else STATIC / name
+    return DRAWING / name if name in SERVED else STATIC / name
+
+
 HARNESS = Path(__file__).with_name("view_harness.html")
 ORIGIN = "http://kit.test"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -334,6 +338,29 @@ def test_missing_and_null_values_do_not_throw(site: tuple[Site, Any]) -> None:
     assert page.locator('[data-world="rover"]').get_attribute("data-state") == "0,0,0"
     page.evaluate("window.drawing.destroy(); window.drawing.destroy()")
     assert page.locator("#drawing").inner_html() == ""
+
+
+def test_controls_or_a_world_without_their_file_are_refused(site: tuple[Site, Any]) -> None:
+    """A page that loads kitview.js alone (the lab's) draws read-only kits; asked for controls
+    or a floor, the drawing names the file it lacks and draws nothing, not a kit without them."""
+    _, page = site
+    page.goto(f"{ORIGIN}/harness")
+    said = page.evaluate("""([parts, world]) => {
+        KitDrawing.Control = KitDrawing.World = null;  // as if neither file were loaded
+        const box = document.getElementById("drawing");
+        const tries = [[{parts}, true], [{parts, world}, false]].map(([kit, interactive]) => {
+            try { KitDrawing.create(box, kit, {interactive}); } catch (e) { return e.message; }
+            return "drawn";
+        });
+        return [tries, box.innerHTML, box.className];
+    }""", [PARTS, WORLD])
+    assert said == [["KitDrawing.create: an interactive drawing needs controls.js, loaded after "
+                     "kitview.js",
+                     "KitDrawing.create: a description with a world needs world.js, loaded after "
+                     "kitview.js"], "", ""]
+    page.evaluate("""parts => { window.drawing = KitDrawing.create(
+        document.getElementById("drawing"), {parts}, {interactive: false}); }""", PARTS)
+    assert page.locator("[data-device]").count() == len(PARTS)
 
 
 def test_buzzers_sound_through_the_hook(site: tuple[Site, Any]) -> None:

@@ -1,5 +1,6 @@
 // The student's kit view: follows the kit over Server-Sent Events (GET /events), draws it
-// with KitDrawing (kitview.js), sends the student's inputs back, and sounds its buzzers.
+// with KitDrawing (kitview.js, controls.js, world.js), sends the student's inputs back, and
+// sounds its buzzers.
 (function () {
   "use strict";
 
