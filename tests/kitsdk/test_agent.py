@@ -212,7 +212,7 @@ def test_the_agents_modules_load_no_driver_and_no_gpiozero() -> None:
     """Drivers (and gpiozero under them) load when the agent builds its kit, not before:
     ``kit agent --help``, ``kit run`` and the script's child runner stay light."""
     modules = ["child", "config", "control", "leftover", "link", "outbox", "runner",
-               "sampling", "service", "supervisor"]
+               "service", "supervisor"]
     probe = ("import sys\n"
              + "".join(f"import kitsdk.agent.{m}\n" for m in modules)
              + "print(sorted(m for m in sys.modules if m == 'gpiozero'"
