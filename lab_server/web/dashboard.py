@@ -23,7 +23,7 @@ from flask import Blueprint, current_app, render_template, request
 from ..app import lab
 from .access import current_user, login_required, teacher_required
 from .api import ALL_KITS, find_kit, issue_command
-from .present import command_json, event_json, jsonable, key_readings, kit_json
+from .present import command_json, event_json, jsonable, key_readings, kit_json, natural_key
 
 bp = Blueprint("dashboard", __name__)
 
@@ -35,7 +35,7 @@ def _tiles() -> list[dict[str, Any]]:
         kit = kit_json(record)
         latest = jsonable(store.latest(kit["id"])) or {}
         tiles.append({**kit, "latest": latest, "readings": key_readings(latest)})
-    tiles.sort(key=lambda t: (t["team"] or "~", t["id"]))
+    tiles.sort(key=lambda t: natural_key(t["id"]))
     return tiles
 
 

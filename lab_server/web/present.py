@@ -12,12 +12,25 @@ import dataclasses
 import enum
 import json
 import math
+import re
 import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from .access import field_of
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key that orders names as people count: ``kit-2`` before ``kit-10``.
+
+    Case is ignored (``Kit-3`` sits between ``kit-2`` and ``kit-4``); runs of digits compare
+    as numbers, the rest as text, and the tags keep a number and a word comparable."""
+    return tuple((0, int(run)) if run.isdigit() else (1, run)
+                 for run in _DIGITS.split(text.casefold()) if run)
 
 
 def jsonable(value: Any) -> Any:

@@ -188,3 +188,12 @@ def test_a_snapshot_is_offered_where_the_kit_has_a_camera() -> None:
 
     assert kit_has_camera("rover", {}) and not kit_has_camera("starter", {"led": {}})
     assert kit_has_camera("starter", {"camera": {}}) and kit_has_camera("my-own", {})
+
+
+def test_the_room_sorts_kits_as_people_count(teacher: FlaskClient, lab: Any) -> None:
+    kits = ("kit-10", "kit-2", "kit-3b", "kit-3", "kit-1")
+    for kit in kits:
+        lab.kit(kit, online=False)
+    page = teacher.get("/").get_data(as_text=True)
+    order = sorted(kits, key=lambda k: page.index(f'data-kit="{k}"'))
+    assert order == ["kit-1", "kit-2", "kit-3", "kit-3b", "kit-10"]
