@@ -6,6 +6,7 @@
     reason = budget.admit("kit-07", len(payload), live=True)   # None, "rate" or "bytes"
     budget.check(topic, payload, kits={"kit-07"})   # the same for a message as it arrives
     budget.drops()            # {"kit-07": {"rate": 1520}}: what each kit had dropped
+    budget.last_drops()       # {"kit-07": (1764923400.5, 1520)}: when it last dropped one
 
 A kit with a bug in its loop (10,000 samples a second instead of 50) would otherwise be
 stored in full (gigabytes an hour) and hold every other kit's live view up behind its
@@ -77,6 +78,7 @@ class KitBudget:
         self.burst = max(1.0, messages_per_second * burst_seconds)
         self._kits: dict[str, _Allowance] = {}
         self._drops: dict[str, Counter[str]] = {}
+        self._last_drop: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def admit(self, kit: str, size: int, *, live: bool = True,
@@ -109,6 +111,7 @@ class KitBudget:
             counts = self._drops.setdefault(kit, Counter())
             counts[reason] += 1
             count = counts[reason]
+            self._last_drop[kit] = wall
         if count == 1 or count % LOG_EVERY == 0:
             limit = (f"{self.messages_per_second:g} messages a second" if reason == "rate"
                      else f"{self.bytes_per_day:,} bytes a day")
@@ -136,6 +139,11 @@ class KitBudget:
         with self._lock:
             return {k: dict(counts) for k, counts in self._drops.items()
                     if kit is None or k == kit}
+
+    def last_drops(self) -> dict[str, tuple[float, int]]:
+        """kit -> (when it last had a message dropped, how many so far): is it dropping now?"""
+        with self._lock:
+            return {k: (at, sum(self._drops[k].values())) for k, at in self._last_drop.items()}
 
     def to_json(self) -> dict[str, object]:
         """The limits and the drops, for ``/health``."""

@@ -5,7 +5,8 @@ there or in ``$KITSDK_AGENT_SOCKET``). ``kit run`` sends ``{"type": "run", "scri
 "args": [...], "cwd": ...}`` together with its own stdin, stdout and stderr (SCM_RIGHTS), so
 the script runs under the agent but prints to, and reads from, the student's terminal. The
 agent answers ``started`` or ``refused`` (the kit is locked, another script runs), then
-``exit`` with the status. Ctrl+C in the terminal reaches ``kit run``, which sends ``stop``.
+``exit`` with the status; a ``notice`` before it carries the teacher's words for the student
+(the kit was locked, and why). Ctrl+C in the terminal reaches ``kit run``, which sends ``stop``.
 
 Who may connect is the socket file's business: it is created mode 0660, so school IT
 decides with its group who may run scripts on the kit (see docs/agent.md).
@@ -86,8 +87,9 @@ class ControlServer:
             status.append(code)
             done.set()
 
-        refusal = self.agent.start_script(script, [str(a) for a in args], cwd=cwd, stdio=fds,
-                                          on_exit=exited)
+        refusal = self.agent.start_script(
+            script, [str(a) for a in args], cwd=cwd, stdio=fds, on_exit=exited,
+            on_notice=lambda text: channel.send("notice", message=text))
         if refusal is not None:
             channel.send("refused", message=refusal)
             return
@@ -132,6 +134,9 @@ def hand_over(path: str | os.PathLike[str], script: str, args: list[str]) -> int
             if message is None:
                 print("kit: the kit agent went away", file=sys.stderr)
                 return 1
+            if message["type"] == "notice":  # the teacher's words: a lock's message
+                print(f"kit: {message.get('message', '')}", file=sys.stderr, flush=True)
+                continue
             if message["type"] == "exit":
                 code = int(message.get("code", 1))
                 return code if code >= 0 else 128 - code

@@ -100,6 +100,7 @@ class Agent:
         self.config = config
         self.backend = backend
         self.locked: str | None = None  # the lock message while locked
+        self._notice: Callable[[str], None] | None = None  # the running script's terminal
         self.run: ScriptRun | None = None
         self.errors: dict[str, int] = {}
         self._lock = threading.RLock()
@@ -144,8 +145,9 @@ class Agent:
             channels = self._child_channels or self._own_channels
             parts = self._child_parts or self._own_parts
             profile = self.kit.name if self.kit else (self.config.profile or "unknown")
+            message = self.locked
         return Status(state=state, session=self.link.session, profile=profile, sdk=__version__,
-                      channels=channels, running=running, parts=parts)
+                      channels=channels, running=running, parts=parts, message=message)
 
     # -- telemetry and events --------------------------------------------------------------
     def sample(self) -> None:
@@ -191,8 +193,12 @@ class Agent:
     def start_script(self, script: str | Path, args: Sequence[str] = (), *,
                      cwd: str | None = None, env: Mapping[str, str] | None = None,
                      stdio: Sequence[Any] | None = None,
-                     on_exit: Callable[[int], None] | None = None) -> str | None:
-        """Run a script under supervision; None if it started, else why it was refused."""
+                     on_exit: Callable[[int], None] | None = None,
+                     on_notice: Callable[[str], None] | None = None) -> str | None:
+        """Run a script under supervision; None if it started, else why it was refused.
+
+        ``on_notice`` hears what the teacher tells the student while it runs (a lock's
+        message), for the terminal that started it (``kit run``)."""
         with self._lock:
             if self.locked is not None:
                 return f"the kit is locked by the teacher: {self.locked}"
@@ -213,6 +219,7 @@ class Agent:
                 self.kit = self._build_kit()
                 return f"the script could not start: {exc}"
             self._record.write(self.run.pid, script.name)
+            self._notice = on_notice
         self.emit("script.started", script=script.name)
         self.link.publish_status()
         return None
@@ -250,6 +257,7 @@ class Agent:
                       on_exit: Callable[[int], None] | None) -> None:
         with self._lock:
             run, self.run = self.run, None
+            self._notice = None
             self._record.clear()
             self._child_readings, self._child_channels, self._child_parts = None, {}, ()
             self.kit = self._build_kit()  # take the pins back: every output to its safe level
@@ -316,6 +324,9 @@ class Agent:
     def _cmd_lock(self, message: str = "") -> str:
         with self._lock:
             self.locked = message or "the teacher has locked this kit"
+            notice, said = self._notice, self.locked
+        if notice is not None:  # before the stop: the student reads why the script ended
+            notice(f"the teacher locked this kit: {said}")
         self._cmd_stop()
         self.link.publish_status()
         return "locked"

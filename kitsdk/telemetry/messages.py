@@ -154,6 +154,8 @@ class Status:
     ``channels`` is the kit's catalogue, device -> channel -> unit (``""`` when unitless),
     so that the lab knows what each telemetry value means; ``parts`` describes the kit for
     drawing it (``kitsdk.telemetry.parts``; empty from a kit that does not say).
+    ``message`` is the teacher's words while the kit is locked ("eyes on me"), so that every
+    page showing the kit shows them; only a locked kit has one.
     """
 
     KIND: ClassVar[Kind] = Kind.STATUS
@@ -166,6 +168,7 @@ class Status:
     channels: Mapping[str, Mapping[str, str]]
     running: Running | None = None
     parts: tuple[Part, ...] = ()
+    message: str | None = None
     ts: float = field(default_factory=time.time)
 
     def __post_init__(self) -> None:
@@ -185,6 +188,11 @@ class Status:
             raise BadMessage(f"expected a tuple of at most {PARTS_MAX} Part objects",
                              field="status.parts")
         check_unique(self.parts, "status.parts")
+        if self.message is not None:
+            check_text(self.message, "status.message")
+            if self.state != "locked":
+                raise BadMessage(f"only a locked kit has a message, not an {self.state} one",
+                                 field="status.message")
         check_time(self.ts, "status.ts")
 
     def offline(self) -> Status:
@@ -193,7 +201,7 @@ class Status:
         The will carries the session id of the connection it belongs to, so that a will the
         broker delivers after the kit has reconnected is recognisably stale.
         """
-        return replace(self, state="offline", running=None)
+        return replace(self, state="offline", running=None, message=None)
 
     def to_json(self) -> dict[str, Any]:
         running = self.running
@@ -208,6 +216,8 @@ class Status:
         }
         if self.parts:  # optional: a kit that does not describe itself is drawn from channels
             obj["parts"] = parts_to_json(self.parts)
+        if self.message is not None:
+            obj["message"] = self.message
         return obj
 
     @classmethod
@@ -229,6 +239,7 @@ class Status:
             running=running,
             channels=require(obj, "channels", p),
             parts=parts_from_json(obj.get("parts", []), f"{p}.parts"),
+            message=obj.get("message"),
         )
 
 

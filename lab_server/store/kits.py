@@ -18,7 +18,7 @@ from .records import KitCredentials, KitRecord, LessonProgress
 
 _KIT_COLUMNS = ("id, team, state, last_seen, profile, running_kind, running_name, lesson, "
                 "lesson_step, lesson_steps, lesson_outcome, lesson_ts, session, sdk, channels, "
-                "created, parts")
+                "created, parts, message")
 
 
 class KitTables(Database):
@@ -111,11 +111,11 @@ class KitTables(Database):
     @staticmethod
     def _kit_record(row: Sequence[Any]) -> KitRecord:
         (kit, team, state, last_seen, profile, run_kind, run_name, lesson, step, steps,
-         outcome, lesson_ts, session, sdk, channels, created, parts) = row
+         outcome, lesson_ts, session, sdk, channels, created, parts, message) = row
         return KitRecord(
             id=kit, team=team, state=state, last_seen=last_seen, profile=profile,
             running=Running(kind=run_kind, name=run_name) if run_kind else None,
             lesson=None if lesson is None else LessonProgress(
                 lesson=lesson, step=step, steps=steps, outcome=outcome, ts=lesson_ts),
             session=session, sdk=sdk, channels=json.loads(channels), created=created,
-            parts=parts_from_json(json.loads(parts), f"{kit}.parts"))
+            parts=parts_from_json(json.loads(parts), f"{kit}.parts"), message=message)

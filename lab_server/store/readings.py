@@ -134,11 +134,12 @@ class ReadingTables(Database):
         else:  # no parts (an older kit) stores []: the kit page draws it from its channels
             cur.execute(self._sql(
                 "UPDATE kits SET state = ?, session = ?, status_ts = ?, profile = ?, sdk = ?, "
-                "running_kind = ?, running_name = ?, channels = ?, parts = ? WHERE id = ?"),
+                "running_kind = ?, running_name = ?, channels = ?, parts = ?, message = ? "
+                "WHERE id = ?"),
                 (status.state, status.session, status.ts, status.profile, status.sdk,
                  None if running is None else running.kind,
                  None if running is None else running.name, dumps(status.channels),
-                 dumps(parts_to_json(status.parts)), kit))
+                 dumps(parts_to_json(status.parts)), status.message, kit))
         applied = bool(cur.rowcount == 1)
         if applied:
             self._lessons[kit] = (running.name if running is not None

@@ -66,7 +66,8 @@ class KitRecord:
     ``state`` is ``offline`` until the kit's first status; ``last_seen`` is the lab's clock
     at its latest message of any kind; ``running`` is its script or lesson; ``channels`` is
     its catalogue (device -> channel -> unit) and ``parts`` its description for drawing it,
-    both from its latest status (no parts: an older kit that does not describe itself).
+    both from its latest status (no parts: an older kit that does not describe itself);
+    ``message`` is the teacher's words while it is locked.
     """
 
     id: str
@@ -81,6 +82,7 @@ class KitRecord:
     channels: dict[str, dict[str, str]] = field(default_factory=dict)
     created: float = 0.0
     parts: tuple[Part, ...] = ()
+    message: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         running = self.running
@@ -96,6 +98,7 @@ class KitRecord:
             "sdk": self.sdk,
             "channels": self.channels,
             "parts": parts_to_json(self.parts),
+            "message": self.message,
             "created": self.created,
         }
 

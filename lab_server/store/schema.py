@@ -13,12 +13,13 @@ databases so that the same parameters work on both.
 **Versions.** ``meta``'s ``schema_version`` is the newest ``SCHEMA_VERSION`` that opened the
 database. Opening an older one adds what :data:`COLUMNS_ADDED` lists (looked up, so opening
 it twice is harmless) and moves its version up; a newer one is left as it is (every column
-this version reads is there). Version 2 added ``kits.parts``.
+this version reads is there). Version 2 added ``kits.parts``, version 3 ``kits.message``
+(the teacher's words while a kit is locked).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DIALECTS = {
     "sqlite": {"real": "REAL", "blob": "BLOB", "serial": "INTEGER PRIMARY KEY AUTOINCREMENT"},
@@ -46,6 +47,7 @@ CREATE TABLE IF NOT EXISTS kits (
     running_name TEXT,
     channels TEXT NOT NULL DEFAULT '{{}}',
     parts TEXT NOT NULL DEFAULT '[]',
+    message TEXT,
     lesson TEXT,
     lesson_step INTEGER,
     lesson_steps INTEGER,
@@ -111,7 +113,7 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 COLUMNS_ADDED = {"users": {"sessions": "BIGINT NOT NULL DEFAULT 0"},
-                 "kits": {"parts": "TEXT NOT NULL DEFAULT '[]'"}}
+                 "kits": {"parts": "TEXT NOT NULL DEFAULT '[]'", "message": "TEXT"}}
 """Columns added after a table was first made: ``table -> {column: definition}``, added to
 an older database when the store opens it (``CREATE TABLE IF NOT EXISTS`` keeps old tables
 as they are)."""

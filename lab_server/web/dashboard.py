@@ -15,39 +15,65 @@ and goes without a reload and with no script of its own.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import time
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..app import lab
 from .access import current_user, login_required, teacher_required
 from .api import ALL_KITS, find_kit, issue_command
-from .present import command_json, event_json, jsonable, key_readings, kit_json, natural_key
+from .present import command_json, event_json, jsonable, kit_json, natural_key
+from .problems import room_problems
+from .readouts import catalogue, key_readouts, readouts
 
 bp = Blueprint("dashboard", __name__)
 
 
+TEAM_COLOURS = 8
+"""Team colours in the stylesheet (``--team-0`` ...): teams beyond share them, with labels."""
+
+
 def _tiles() -> list[dict[str, Any]]:
     store = lab(current_app).services.store
+    latest_all = store.latest_all()
     tiles = []
     for record in store.kits():
         kit = kit_json(record)
-        latest = jsonable(store.latest(kit["id"])) or {}
-        tiles.append({**kit, "latest": latest, "readings": key_readings(latest)})
+        latest = jsonable(latest_all.get(kit["id"])) or {}
+        tiles.append({**kit, "latest": latest,
+                      "readouts": key_readouts(kit["parts"], catalogue(kit["channels"], latest))})
     tiles.sort(key=lambda t: natural_key(t["id"]))
     return tiles
+
+
+def team_colours(tiles: list[dict[str, Any]]) -> dict[str, int]:
+    """team -> its colour's number: teams in natural order, so that each has its own colour
+    (up to :data:`TEAM_COLOURS`) and keeps it while the class's teams stay the same."""
+    teams = sorted({t["team"] for t in tiles if t["team"]}, key=natural_key)
+    return {team: i % TEAM_COLOURS for i, team in enumerate(teams)}
+
+
+def problems() -> list[Any]:
+    """The room's problems right now (``problems.room_problems`` over this lab)."""
+    services = lab(current_app).services
+    return room_problems(services.store, services.ingest.budget, time.time())
 
 
 @bp.get("/")
 @login_required
 def room() -> Any:
     tiles = _tiles()
-    teams: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for tile in tiles:
-        teams[tile["team"] or ""].append(tile)
-    return render_template("room.html", tiles=tiles, teams=dict(teams),
-                           lab_id=lab(current_app).services.config.lab, stale=stale_readings())
+    return render_template("room.html", tiles=tiles, teams=team_colours(tiles),
+                           problems=problems(), lab_id=lab(current_app).services.config.lab,
+                           stale=stale_readings())
+
+
+@bp.get("/api/problems")
+@login_required
+def problems_json() -> Any:
+    """The room's problems bar as JSON, for the page to poll (and for scripts)."""
+    return jsonify({"problems": [p.to_json() for p in problems()]})
 
 
 def stale_readings() -> str | None:
@@ -73,14 +99,15 @@ def kit(kit: str) -> Any:
     store = lab(current_app).services.store
     record = kit_json(find_kit(kit))
     latest = jsonable(store.latest(kit)) or {}
-    events = [event_json(e) for e in store.events(kit, limit=50)]
-    channels = record["channels"] or {d: {c: "" for c in chs} for d, chs in latest.items()}
+    events = [event_json(e) for e in reversed(store.events(kit, limit=50))]  # newest first
+    channels = catalogue(record["channels"], latest)
     has_camera = kit_has_camera(record["profile"], channels or {})
     budget = lab(current_app).services.ingest.budget
     drops = budget.drops(kit).get(kit, {}) if budget is not None else {}
     return render_template("kit.html", kit=record, latest=latest, events=events,
-                           channels=channels, has_camera=has_camera, stale=stale_readings(),
-                           drops=drops, budget=budget)
+                           channels=channels, readouts=readouts(record["parts"], channels),
+                           has_camera=has_camera, stale=stale_readings(), drops=drops,
+                           budget=budget)
 
 
 def kit_has_camera(profile: str | None, channels: dict[str, Any]) -> bool:

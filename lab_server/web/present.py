@@ -89,6 +89,7 @@ def kit_json(record: Any) -> dict[str, Any]:
         "progress": jsonable(_progress(record)),
         "channels": jsonable(field_of(record, "channels")),
         "parts": jsonable(field_of(record, "parts", ())),
+        "message": field_of(record, "message"),
     } | {"progress_text": progress_text(_progress(record))}
 
 
@@ -166,16 +167,3 @@ def update_json(update: Any) -> dict[str, Any]:
 def command_json(command: Any) -> dict[str, Any]:
     data = jsonable(command)
     return data if isinstance(data, dict) else {"id": str(data)}
-
-
-def key_readings(latest: Mapping[str, Mapping[str, Any]], limit: int = 3
-                 ) -> list[tuple[str, Any]]:
-    """The first ``limit`` numeric readings of a kit, as ``("device.channel", value)``."""
-    found: list[tuple[str, Any]] = []
-    for device, channels in latest.items():
-        for channel, value in channels.items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                found.append((f"{device}.{channel}", value))
-                if len(found) == limit:
-                    return found
-    return found

@@ -119,6 +119,34 @@ def test_kit_run_hands_the_script_to_the_agent(agents: Any, lab: Lab,
     assert lab.events("script.started")[0].data == {"script": "greet.py"}
 
 
+def test_a_lock_tells_the_students_terminal_why_the_script_ended(agents: Any, lab: Lab,
+                                                                 tmp_path: Path) -> None:
+    """Lock all with "eyes on me": the script that `kit run` handed over ends, and the
+    student's terminal says the teacher locked the kit, in the teacher's words; the kit's
+    status carries them too, for every page that shows the kit."""
+    agent = agents()
+    control = ControlServer(agent, agent.config.control_socket)
+    script = tmp_path / "forever.py"
+    script.write_text("import time\nprint('running', flush=True)\ntime.sleep(60)\n")
+    try:
+        with subprocess.Popen(
+                [sys.executable, "-m", "kitsdk.cli", "run", str(script)], text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={**os.environ, "KITSDK_AGENT_SOCKET": agent.config.control_socket}
+        ) as run:
+            assert run.stdout is not None and run.stdout.readline() == "running\n"
+            assert lab.ack(lab.command("lock", kit="_all", message="eyes on me")).outcome == "ok"
+            _, err = run.communicate(timeout=30)
+    finally:
+        control.close()
+    assert "kit: the teacher locked this kit: eyes on me" in err
+    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
+    assert lab.latest_status().message == "eyes on me"
+    assert lab.ack(lab.command("unlock")).outcome == "ok"
+    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "online")
+    assert lab.latest_status().message is None
+
+
 AGENT_PROCESS = [sys.executable, "-m", "kitsdk.cli", "agent", "--sim", "--lab", LAB,
                  "--kit", KIT, "--profile", "starter"]
 

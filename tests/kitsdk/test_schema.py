@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import re
 import subprocess
@@ -202,6 +204,15 @@ def test_subscription_filters() -> None:
         shared("in/gest", "#")
 
 
+def test_a_locked_status_carries_the_teachers_words_and_its_will_does_not() -> None:
+    locked = replace(STATUS, state="locked", running=None, message="eyes on me")
+    wire = encode(locked)
+    assert b'"message":"eyes on me"' in wire
+    assert decode(topic_for("lab", "kit-1", Kind.STATUS), wire) == locked
+    assert b'"message"' not in encode(STATUS)  # optional: an older lab reads the same status
+    assert locked.offline().message is None
+
+
 def test_only_status_is_retained() -> None:
     assert [kind for kind in Kind if kind.retain] == [Kind.STATUS]
     assert telemetry.QOS == 1
@@ -357,6 +368,8 @@ def test_encode_refuses_oversized_payloads() -> None:
         (lambda: Command(name="stop", issuer="t", args={"force": True}), "cmd.args.force"),
         (lambda: CommandAck(id="c", outcome="ok", thumbnail=b"GIF89a"), "ack.thumbnail"),
         (lambda: Status(**{**STATUS.to_json(), "running": "x"}), "status.running"),
+        (lambda: replace(STATUS, running=None, message="eyes on me"), "status.message"),
+        (lambda: replace(STATUS, state="locked", message=7), "status.message"),
     ],
 )
 def test_building_a_bad_message_fails_where_it_is_built(build: Any, field: str) -> None:

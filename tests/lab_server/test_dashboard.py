@@ -21,7 +21,7 @@ def test_the_room_shows_a_tile_per_kit(teacher: FlaskClient, lab: Any) -> None:
     assert 'data-kit="kit-1"' in page and 'data-kit="kit-2"' in page
     assert "red" in page and "blue" in page
     assert 'class="state state-online"' in page and 'class="state state-offline"' in page
-    assert 'data-reading="distance.cm"' in page and "23.5" in page
+    assert 'data-reading="distance.cm"' in page and "24 cm" in page  # cm: whole numbers
     assert '<span id="count-online">1</span> of 2 kits online' in page
     assert 'id="stop-all"' in page and "hx-confirm" in page
 

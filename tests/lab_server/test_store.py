@@ -153,6 +153,16 @@ def test_a_status_keeps_the_kits_parts_until_a_status_without_them(store: Store)
     assert store.kit("kit-1").parts == ()  # type: ignore[union-attr]
 
 
+def test_a_locked_kit_keeps_the_teachers_words_until_it_is_unlocked(store: Store) -> None:
+    store.add_kit("kit-1")
+    write(store, "kit-1", status("locked", message="eyes on me"))
+    record = store.kit("kit-1")
+    assert record is not None and (record.state, record.message) == ("locked", "eyes on me")
+    assert record.to_json()["message"] == "eyes on me"
+    write(store, "kit-1", status())
+    assert store.kit("kit-1").message is None  # type: ignore[union-attr]
+
+
 def test_a_stale_will_is_ignored_and_the_current_one_applies(store: Store) -> None:
     store.add_kit("kit-1")
     write(store, "kit-1", status(session="aaaa"), status(session="bbbb"))
