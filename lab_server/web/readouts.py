@@ -23,7 +23,7 @@ _PRIORITY = ("distance", "light", "temperature", "line", "button", "analog", "dr
              "motor", "servo", "led", "rgb_led", "buzzer", "drone")
 
 #: Booleans in words, by channel name: (true, false).
-_WORDS = {"pressed": ("pressed", "released"), "line": ("on line", "off line"),
+_WORDS = {"pressed": ("pressed", "released"), "line": ("on line", "no line"),
           "flying": ("flying", "landed")}
 
 #: Decimals by unit, for a channel without a range.

@@ -7,7 +7,8 @@ last will, speaking the schema as a kit agent does: a status describing the rove
 Hz, events. Forty kit agents with their scripts would be eighty Python processes on two
 cores; what the room sees of a kit is exactly these messages, so this is what it gets.
 ``kill(kit)`` drops a kit's connection without a goodbye, so that the broker sends its will,
-as when a Pi loses power.
+as when a Pi loses power. The last ``agents`` kits are real kit agents instead (in this
+process, on the simulated rover), for what must reach a kit: a lock, a lesson check.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class RoomLab:
     """A lab with ``n`` kits (``kit-1`` ... in teams of :data:`TEAMS`), online and sending."""
 
     def __init__(self, directory: Path, n: int = 40, rate: float = 2.0,
-                 hub_window: float | None = None) -> None:
+                 hub_window: float | None = None, agents: int = 0) -> None:
         from lab_server.app import create_app
         from lab_server.config import LabConfig
         from lab_server.services import start_services
@@ -142,7 +143,9 @@ class RoomLab:
             settings["hub_window"] = hub_window
         self.services = start_services(LabConfig(**settings))
         self.kits: list[RoomKit] = []
+        self.agents: dict[str, Any] = {}
         self.rate = rate
+        self.directory = directory
         self._stop = threading.Event()
         self._sender: threading.Thread | None = None
         try:
@@ -153,7 +156,10 @@ class RoomLab:
             for i in range(1, n + 1):
                 kit = f"kit-{i}"
                 credentials = store.add_kit(kit, team=TEAMS[(i - 1) % len(TEAMS)])
-                self.kits.append(RoomKit(self, kit, credentials, parts))
+                if i > n - agents:
+                    self._start_agent(credentials)
+                else:
+                    self.kits.append(RoomKit(self, kit, credentials, parts))
             self.server = WebServer(create_app({}, self.services), "127.0.0.1", 0).start()
             self.url = self.server.url
             for kit in self.kits:
@@ -164,6 +170,21 @@ class RoomLab:
         except BaseException:
             self.close()
             raise
+
+    def _start_agent(self, credentials: Any) -> None:
+        from kitsdk.agent.config import AgentConfig
+        from kitsdk.agent.supervisor import Agent
+
+        kit = credentials.username
+        config = AgentConfig(broker=str(self.services.broker.url), lab=LAB, kit=kit,
+                             username=kit, password=credentials.password, profile="rover",
+                             rate=5, outbox=str(self.directory / f"{kit}-outbox.db"),
+                             control_socket=str(self.directory / f"{kit}.sock"))
+        agent = Agent(config, backend="sim")
+        thread = threading.Thread(target=agent.serve, name=f"agent-{kit}", daemon=True)
+        thread.start()
+        self.agents[kit] = (agent, thread)
+        assert agent.link.wait_connected(10), f"{kit}'s agent could not connect"
 
     def kit(self, kit_id: str) -> RoomKit:
         return next(k for k in self.kits if k.id == kit_id)
@@ -196,6 +217,9 @@ class RoomLab:
             self._sender.join(5)
         for kit in self.kits:
             kit.close()
+        for agent, thread in self.agents.values():
+            agent.shutdown()
+            thread.join(10)
         server = getattr(self, "server", None)
         if server is not None:
             server.close()
