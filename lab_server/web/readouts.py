@@ -106,10 +106,9 @@ def key_readouts(parts: Iterable[Mapping[str, Any]] | None,
 def _from_part(part: Mapping[str, Any], channel: Mapping[str, Any]) -> Readout:
     device, name = str(part.get("name", "")), str(channel.get("name", ""))
     unit = str(channel.get("unit") or "")
-    label = _DEFAULT_LABEL.match(str(part.get("label", "")))
-    own = _words(device) if label else str(part.get("label"))
-    many = len(part.get("channels") or ()) > 1
-    readout = _plain(device, name, unit, 2 if many else 1, own)
+    given = str(part.get("label") or "")
+    own = None if not given or _DEFAULT_LABEL.match(given) else given
+    readout = _plain(device, name, unit, len(part.get("channels") or ()), own)
     low, high = channel.get("low"), channel.get("high")
     if _number(low) and _number(high) and high > low:
         readout = _with(readout, decimals=_decimals_for_span(high - low))
@@ -119,7 +118,8 @@ def _from_part(part: Mapping[str, Any], channel: Mapping[str, Any]) -> Readout:
 def _plain(device: str, name: str, unit: str, siblings: int, label: str | None = None
            ) -> Readout:
     base = label or _words(device)
-    redundant = name in device or siblings == 1 and name in ("value", "level", "on", "state")
+    redundant = name in device or siblings == 1 and (
+        label is not None or name in ("value", "level", "on", "state"))
     full = base if redundant else f"{base} {_words(name)}"
     on, off = _WORDS.get(name, ("on", "off"))
     boolean = name in _WORDS or name in ("on", "pressed", "active", "detected")
