@@ -197,3 +197,31 @@ def test_the_room_sorts_kits_as_people_count(teacher: FlaskClient, lab: Any) -> 
     page = teacher.get("/").get_data(as_text=True)
     order = sorted(kits, key=lambda k: page.index(f'data-kit="{k}"'))
     assert order == ["kit-1", "kit-2", "kit-3", "kit-3b", "kit-10"]
+
+
+def test_the_problems_bar_names_a_crash_for_mentors_too(mentor: FlaskClient, lab: Any) -> None:
+    sim = lab.kit("kit-3")
+    sim.event("script.crashed", script="drive.py", error="NameError on line 4: name 'x'",
+              output=["Traceback (most recent call last):"])
+    wait_until(lambda: mentor.get("/api/problems").get_json()["problems"], 10, "a problem")
+    (problem,) = mentor.get("/api/problems").get_json()["problems"]
+    assert (problem["kit"], problem["kind"]) == ("kit-3", "crashed")
+    page = mentor.get("/").get_data(as_text=True)
+    assert '<li data-kit="kit-3" data-kind="crashed"><a href="/kits/kit-3">' \
+           "kit-3: drive.py crashed: NameError on line 4: name &#39;x&#39;</a></li>" in page
+
+
+def test_a_locked_kits_tile_and_page_say_the_teachers_words(teacher: FlaskClient,
+                                                            lab: Any) -> None:
+    from kitsdk.telemetry import Status
+
+    sim = lab.kit("kit-1")
+    sim._send("status", Status(state="locked", session=sim.session, profile="rover", sdk="0",
+                               channels={}, message="eyes on me"))
+    wait_until(lambda: lab.services.store.kit("kit-1").state == "locked", 10, "locked")
+    room = teacher.get("/").get_data(as_text=True)
+    assert 'data-state="locked"' in room
+    assert '<p class="lock-note" data-field="lock">eyes on me</p>' in room
+    page = teacher.get("/kits/kit-1").get_data(as_text=True)
+    assert '<p class="lock-note" data-field="lock">eyes on me</p>' in page
+    assert 'data-lock="lock" hx-post="/kits/kit-1/command" hx-target="#receipt" hidden' in page
