@@ -1,7 +1,8 @@
 // The kit view's drawing: an SVG picture of each part of a kit, kept live from its readings.
 // Plain browser JavaScript, no build step; used by the student's kit view (page.js) and,
-// read-only, by the lab's kit page. The data it draws is described in the kit view contract:
-// KitDrawing.create(container, description, options) -> {update(state), destroy()}.
+// read-only, by the lab's kit page and the room's tiles. The data it draws is described in the
+// kit view contract: KitDrawing.create(container, description, options) -> {update(state),
+// destroy()}; options: interactive, still (no spinning wheels), and the view's callbacks.
 // The controls for simulated inputs (controls.js) and the rover's floor (world.js) are files of
 // their own, loaded after this one: only the student's interactive view uses them, and the
 // lab's read-only page, which has no world, loads this file alone.
@@ -429,9 +430,11 @@
     if (World) world = new World(root, description.world, options, interactive);
     var grid = html("div", {class: "kv-parts"}, root);
 
-    // Wheels spin in one animation loop, running only while a wheel turns.
+    // Wheels spin in one animation loop, running only while a wheel turns; never with
+    // options.still (forty small drawings in a room) or when the reader asked for less motion.
     var turning = [], frame = 0, then = 0;
-    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
+    var still = options.still ? {matches: true}
+      : window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)");
     function tick(now) {
       var dt = then ? Math.min((now - then) / 1000, 0.1) : 0;
       then = now;

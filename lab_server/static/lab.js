@@ -81,6 +81,10 @@
     if (document.hidden) setTimeout(flush, 250); else window.requestAnimationFrame(flush);
   }
 
+  // A page that held updates back (the room draws its tiles a few times a second) asks for
+  // one more frame to show what it kept.
+  function redraw() { schedule(); }
+
   function connect(kits) {
     var source = new EventSource("/live" + (kits ? "?kits=" + encodeURIComponent(kits) : ""));
     source.addEventListener("updates", function (e) {
@@ -130,10 +134,16 @@
   });
   document.addEventListener("htmx:configRequest", function (e) { e.detail.headers["X-CSRF-Token"] = csrf; });
 
-  function age() { $$("time[data-ts]").forEach(function (t) { if (t.dataset.ts) t.textContent = ago(+t.dataset.ts); }); }
+  // Each second, times say how long ago; only those whose words changed are touched.
+  function age() {
+    $$("time[data-ts]").forEach(function (t) {
+      var text = t.dataset.ts ? ago(+t.dataset.ts) : "";
+      if (text && t.textContent !== text) t.textContent = text;
+    });
+  }
   setInterval(age, 1000);
   age();
 
   window.Lab = {$: $, $$: $$, ago: ago, show: show, showReadouts: showReadouts, progressText: progressText, on: on,
-                connect: connect, csrf: csrf};
+                connect: connect, redraw: redraw, csrf: csrf};
 })();

@@ -17,7 +17,7 @@
     if (typeof KitDrawing === "undefined") return;
     var kit = box.closest(".tile").dataset.kit;
     try {
-      minis[kit] = KitDrawing.create(box, {kit: kit, parts: JSON.parse(box.dataset.parts)}, {interactive: false});
+      minis[kit] = KitDrawing.create(box, {kit: kit, parts: JSON.parse(box.dataset.parts)}, {interactive: false, still: true});
       minis[kit].update({values: JSON.parse(box.dataset.latest || "{}")});
     } catch (err) {  // a description this page cannot draw costs the tile its picture only
       box.hidden = true;
@@ -32,16 +32,37 @@
     mine.ts = Math.max(mine.ts, (u.data && u.data.ts) || u.ts || 0);
   });
 
+  // A tile is redrawn at most every TILE_MS (a reading read from the back of the room needs a
+  // few changes a second, not twenty), and a frame redraws at most TILES_A_FRAME tiles: forty
+  // tiles at 20 Hz become small frames, never one long task. What waits stays in `dirty`.
+  var TILE_MS = 400, TILES_A_FRAME = 4, drawnAt = {}, later = 0;
+
+  function drawTile(kit, got) {
+    var t = tile(kit);
+    if (!t) return;
+    Lab.showReadouts(t, got.values);
+    if (minis[kit]) minis[kit].update({values: got.values});
+    var seen = $('[data-field="last_seen"]', t);
+    if (seen && got.ts) {
+      seen.dataset.ts = got.ts;
+      var text = Lab.ago(got.ts);
+      if (seen.textContent !== text) seen.textContent = text;
+    }
+  }
+
   Lab.on("frame", function () {
+    var now = performance.now(), budget = TILES_A_FRAME, wait = TILE_MS;
     Object.keys(dirty).forEach(function (kit) {
-      var t = tile(kit), got = dirty[kit];
-      if (!t) return;
-      Lab.showReadouts(t, got.values);
-      if (minis[kit]) minis[kit].update({values: got.values});
-      var seen = $('[data-field="last_seen"]', t);
-      if (seen && got.ts) { seen.dataset.ts = got.ts; seen.textContent = Lab.ago(got.ts); }
+      var due = (drawnAt[kit] || 0) + TILE_MS - now;
+      if (due > 0 || budget === 0) { wait = Math.min(wait, Math.max(due, 16)); return; }
+      budget -= 1;
+      drawnAt[kit] = now;
+      drawTile(kit, dirty[kit]);
+      delete dirty[kit];
     });
-    dirty = {};
+    if (!later && Object.keys(dirty).length) {
+      later = setTimeout(function () { later = 0; Lab.redraw(); }, wait);
+    }
   });
 
   function shownState(state, running) {
