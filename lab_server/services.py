@@ -46,8 +46,9 @@ says ``running``, ``restarts``, ``last_exit`` and, while it is down, ``restart_i
   oldest first, ``events(kit=None, since=None, limit=200) -> list[EventRecord]`` (the newest
   ``limit`` after ``since``, oldest first), ``acks(command_id) -> list[AckRecord]``,
   ``record_command(command, kit_or_all)`` (extras ``command(id)``, ``commands(target)``),
-  ``export_rows(kit, team, lesson, start, end)`` -> row dicts ``ts, kit, team, device,
-  channel, value, historical`` (+ ``lesson, session, seq``), ``prune(now)``.
+  ``export_rows(kit, team, lesson, start, end)`` (``team`` ignores case) -> row dicts ``ts,
+  kit, team, device, channel, value, unit, historical`` (+ ``lesson, session, seq``),
+  ``prune(now)``.
 - users: ``add_user(name, role, password_hash) -> UserRecord`` (``UserExists``),
   ``user(name)``, ``users()``, ``set_token(name, token_hash)`` (None revokes),
   ``user_by_token(token_hash)``; extras ``set_password``, ``remove_user``.

@@ -19,13 +19,17 @@ class ExportQueries(Database):
                     lesson: str | None = None, start: float | None = None,
                     end: float | None = None) -> Iterator[dict[str, Any]]:
         """Telemetry one value per row, oldest first, for a CSV export: ``ts``, ``kit``,
-        ``team``, ``device``, ``channel``, ``value``, ``historical``, then ``lesson``,
-        ``session``, ``seq``. Filters combine; ``start``/``end`` bound the kit's ``ts``.
+        ``team``, ``device``, ``channel``, ``value``, ``unit``, ``historical``, then
+        ``lesson``, ``session``, ``seq``. Filters combine; ``team`` ignores case (a teacher
+        types "Red" for team "red"); ``start``/``end`` bound the kit's ``ts``.
 
-        ``team`` is the kit's team now; ``lesson`` the lesson the kit ran when the sample
-        arrived. Rows stream from the database a chunk at a time.
+        ``team`` is the kit's team now, and ``unit`` the channel's in the kit's catalogue
+        now (from its latest status; ``""`` when unitless or unknown); ``lesson`` the lesson
+        the kit ran when the sample arrived. Rows stream from the database a chunk at a time.
         """
-        condition, params = where(("t.kit = ?", kit), ("k.team = ?", team),
+        units = {kit_id: json.loads(channels) for kit_id, channels in self._query(
+            "read the kits' units", "SELECT id, channels FROM kits", [])}
+        condition, params = where(("t.kit = ?", kit), ("LOWER(k.team) = LOWER(?)", team),
                                   ("t.lesson = ?", lesson), ("t.ts >= ?", start),
                                   ("t.ts <= ?", end))
         sql = ("SELECT t.ts, t.kit, k.team, t.historical, t.lesson, t.session, t.seq, t.vals "
@@ -33,11 +37,14 @@ class ExportQueries(Database):
                + " ORDER BY t.ts, t.kit, t.seq")
         for ts, kit_id, team_name, historical, lesson_name, session, seq, vals in self._iterate(
                 "export telemetry", sql, params):
+            catalogue = units.get(kit_id, {})
             for device, channels in json.loads(vals).items():
                 for channel, value in channels.items():
                     yield {"ts": ts, "kit": kit_id, "team": team_name, "device": device,
-                           "channel": channel, "value": value, "historical": bool(historical),
-                           "lesson": lesson_name, "session": session, "seq": seq}
+                           "channel": channel, "value": value,
+                           "unit": catalogue.get(device, {}).get(channel, ""),
+                           "historical": bool(historical), "lesson": lesson_name,
+                           "session": session, "seq": seq}
 
     def prune(self, now: float | None = None) -> int:
         """Delete telemetry, events, commands and acks that arrived more than

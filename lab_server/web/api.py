@@ -6,7 +6,8 @@ Reading (teachers and mentors)::
     GET  /api/kits/KIT                    one kit
     GET  /api/kits/KIT/series?since=S     [[ts, {device: {channel: value}}], ...]; S: seconds
                                           since the epoch, or negative: that many seconds ago
-    GET  /api/kits/KIT/events?limit=N     the kit's event log, newest first
+    GET  /api/kits/KIT/events?limit=N     the kit's newest N events, oldest first, each with
+                                          its words (``text``) and output (``detail``)
     GET  /api/commands/ID/acks            the acks that arrived for a command
 
 Commanding (teachers only; a mentor gets 403)::
@@ -29,7 +30,7 @@ from werkzeug.exceptions import BadRequest, NotFound
 
 from ..app import lab
 from .access import current_user, login_required, teacher_required
-from .present import command_json, jsonable, kit_json
+from .present import command_json, event_json, jsonable, kit_json
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -164,7 +165,7 @@ def events(kit: str) -> Any:
     assert limit is not None
     if not 1 <= limit <= 1000:
         raise bad("limit", "expected 1 to 1000")
-    return jsonify(kit=kit, events=jsonable(store().events(kit, limit=int(limit))))
+    return jsonify(kit=kit, events=[event_json(e) for e in store().events(kit, limit=int(limit))])
 
 
 @bp.post("/kits/<kit>/commands")

@@ -52,14 +52,18 @@ def test_export_a_lesson(teacher: FlaskClient, lab: Any) -> None:
     wait_until(lambda: list(lab.services.store.export_rows(kit="kit-1")), 10, "a reading")
     rows = rows_of(teacher.get("/export.csv?lesson=rover-walls"))
     assert rows and {r["kit"] for r in rows} == {"kit-1"}
-    assert rows_of(teacher.get("/export.csv?lesson=other")) == []
+    nothing = teacher.get("/export.csv?lesson=other")  # says so, rather than a blank file
+    assert nothing.status_code == 404
+    assert "No readings match: lesson other." in nothing.get_data(as_text=True)
 
 
 def test_bad_export_parameters(teacher: FlaskClient) -> None:
     for query in ("start=yesterday", "end=1&start=2", "kit=a%3Db", "team=" + "x" * 70):
         response = teacher.get(f"/export.csv?{query}")
         assert response.status_code == 400, query
-    assert teacher.get("/export.csv?start=2026-11-25T09:00").status_code == 200
+    accepted = teacher.get("/export.csv?start=2026-11-25T09:00")  # accepted; nothing stored
+    assert accepted.status_code == 404 and "from 25 Nov 2026 09:00 on" in accepted.get_data(
+        as_text=True)
 
 
 def test_the_export_form(teacher: FlaskClient, lab: Any) -> None:
