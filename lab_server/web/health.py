@@ -270,6 +270,9 @@ def _page(data: dict[str, Any]) -> str:
 def health() -> Any:
     data = report()
     status = 200 if healthy(data) else 503
-    if request.args.get("format") != "json" and request.accept_mimetypes.best == "text/html":
+    # best_match, not best: Chromium's Accept ends with signed-exchange;v=b3, which werkzeug's
+    # ``best`` ranks first; JSON listed first wins the ties (``*/*``, no Accept at all)
+    wants = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    if request.args.get("format") != "json" and wants == "text/html":
         return _page(data), status
     return jsonify(data), status

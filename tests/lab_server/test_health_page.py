@@ -17,6 +17,8 @@ from lab_server.web.health import duration, lines
 FIREFOX = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 JSON_KEYS = {"broker", "budget", "error_total", "errors", "hub", "ingest", "lab", "last_errors",
              "ok", "problems", "store", "uptime", "web"}
+CHROMIUM = ("text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,"
+            "image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7")
 
 #: A working lab's report, as ``/health`` gives it (the shape of ``report()``).
 WORKING: dict[str, Any] = {
@@ -121,6 +123,7 @@ def test_a_report_that_could_not_be_made_says_so_first() -> None:
 
 
 def test_a_browser_gets_the_page_in_words(teacher: FlaskClient) -> None:
+    assert "<title>" in teacher.get("/health", headers={"Accept": CHROMIUM}).get_data(as_text=True)
     response = teacher.get("/health", headers={"Accept": FIREFOX})
     assert response.status_code == 200 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
