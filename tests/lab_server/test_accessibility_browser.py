@@ -5,12 +5,13 @@ reachable by keyboard."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from accessibility import violations
 from browser import WAIT_MS
-from room_lab import MENTOR, RoomLab
+from room_lab import MENTOR, TEACHER, RoomLab
 
 PAGES = ["/", "/kits/kit-2", "/export", "/health", "/kits/new"]
 
@@ -28,35 +29,48 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoomLab]:
     lab.close()
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark", "contrast"])
-def test_every_page_passes_axe(browser: Any, room: RoomLab, scheme: str) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 768},
-                                  color_scheme="dark" if scheme == "dark" else "light")
+@contextmanager
+def logged_in(browser: Any, room: RoomLab, who: tuple[str, str] = TEACHER,
+              scheme: str = "light") -> Iterator[Any]:
+    """A page at 1366x768 in the system colour ``scheme``, logged in as ``who``."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     try:
-        page.goto(room.url + "/login")
-        assert violations(page) == [], "/login"
-        room.login(page)
+        room.login(page, who)
+        yield page
+    finally:
+        context.close()
+
+
+def assert_passes(page: Any, path: str) -> None:
+    page.goto(path)
+    page.wait_for_load_state("networkidle")  # the kit page's charts are drawn
+    found = violations(page)
+    assert found == [], f"{path}: " + "\n".join(found)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark", "contrast"])
+def test_every_page_passes_axe(browser: Any, room: RoomLab, scheme: str) -> None:
+    with logged_in(browser, room, scheme="dark" if scheme == "dark" else "light") as page:
         if scheme == "contrast":
             page.click("#theme-contrast")
             assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
         for path in PAGES:
-            page.goto(room.url + path)
-            page.wait_for_load_state("networkidle") if path == "/kits/kit-2" else None
-            found = violations(page)
-            assert found == [], f"{path}: " + "\n".join(found)
+            assert_passes(page, room.url + path)
+
+
+def test_the_login_page_passes_axe(browser: Any, room: RoomLab) -> None:
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    try:
+        assert_passes(context.new_page(), room.url + "/login")
     finally:
         context.close()
 
 
 def test_the_room_by_keyboard_alone(browser: Any, room: RoomLab) -> None:
     """Tab reaches the filter, the commands and every kit's tile; Enter opens a kit."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    try:
-        room.login(page)
+    with logged_in(browser, room) as page:
         reached = []
         for _ in range(40):
             page.keyboard.press("Tab")
@@ -71,18 +85,9 @@ def test_the_room_by_keyboard_alone(browser: Any, room: RoomLab) -> None:
         page.wait_for_url(room.url + "/kits/kit-2")
         page.keyboard.press("Tab")  # the first stop is the skip link
         assert page.evaluate("document.activeElement.textContent") == "Skip to the page"
-    finally:
-        context.close()
 
 
 def test_mentors_pages_pass_axe_too(browser: Any, room: RoomLab) -> None:
-    context = browser.new_context(viewport={"width": 1366, "height": 768})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    try:
-        room.login(page, MENTOR)
+    with logged_in(browser, room, MENTOR) as page:
         for path in ("/", "/kits/kit-3"):
-            page.goto(room.url + path)
-            assert violations(page) == [], path
-    finally:
-        context.close()
+            assert_passes(page, room.url + path)
