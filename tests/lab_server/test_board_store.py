@@ -1,5 +1,6 @@
-"""The store's query for the lesson board: lesson events of every kit by the time they
-arrived, the same on SQLite and on the machine's real PostgreSQL (see ``test_store.py``)."""
+"""The lesson board over the store: lesson events of every kit by the time they arrived,
+boards now and of a past run, and the kits stuck now; the same on SQLite and on the
+machine's real PostgreSQL (see ``test_store.py``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest
 from postgres_schema import fresh_schema
 
 from kitsdk.telemetry import Event
+from lab_server.board import recent_runs, run_board, stuck_kits
+from lab_server.config import LabConfig
 from lab_server.store import Inbound, Store, open_store
 
 SESSION = "3f9a1c0d2b7e"
@@ -81,3 +84,88 @@ def test_lesson_events_by_the_time_they_arrived_and_by_kind(stored: Store) -> No
     assert [(e.kit, e.kind) for e in stored.lesson_events(
         kinds=("lesson.started", "lesson.finished"))] == [
         ("kit-1", "lesson.started"), ("kit-2", "lesson.started"), ("kit-1", "lesson.finished")]
+
+
+class Class:
+    """Kits checking lessons, written to the store as the ingest would (``received`` is
+    ``T0`` plus the seconds given)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.seq = store, {}
+
+    def check(self, kit: str, at: float, fail_at: int | None = None,
+              lesson: str = "blink") -> None:
+        seq = self.seq.setdefault(kit, iter(range(1, 10_000)))
+        send(self.store, kit, next(seq), at, "lesson.started", lesson=lesson, steps=2)
+        for step in (1, 2):
+            if step == fail_at:
+                send(self.store, kit, next(seq), at + step, "lesson.step_failed", lesson=lesson,
+                     step=step, title=f"Step {step}", hint="it did not. Hint: do it")
+                break
+            send(self.store, kit, next(seq), at + step, "lesson.step_passed", lesson=lesson,
+                 step=step, title=f"Step {step}")
+        send(self.store, kit, next(seq), at + 3, "lesson.finished", lesson=lesson,
+             passed=(fail_at or 3) - 1, steps=2)
+
+
+def config(tmp_path: Path) -> LabConfig:
+    return LabConfig(data_dir=tmp_path, stuck_after=600, stuck_failures=3)
+
+
+def test_the_kits_stuck_now_in_the_lesson_each_is_on(store: Store, tmp_path: Path) -> None:
+    for kit in ("kit-3", "kit-4", "kit-5"):
+        store.add_kit(kit)
+    lab = Class(store)
+    for at in (0, 60, 120):
+        lab.check("kit-1", at, fail_at=2)  # three times at step 2
+        lab.check("kit-4", at, fail_at=1)  # the same, then on to the next lesson
+    lab.check("kit-2", 100, fail_at=2)  # on step 2, not for long yet
+    lab.check("kit-4", 200, lesson="traffic-lights")
+    for at in (-3000, -2900, -2800):
+        lab.check("kit-3", at, fail_at=2)  # stuck, then left long ago
+    lab.check("kit-5", -900, fail_at=1)  # on step 1 for 15 min by now
+    lab.check("kit-5", 100, fail_at=1)
+    assert stuck_kits(store, config(tmp_path), now=T0 + 300) == {
+        "kit-1": "blink: failed step 2 3 times in a row",
+        "kit-5": "blink: on step 1 for 20 min"}
+    assert stuck_kits(store, config(tmp_path), now=T0 + 2000) == {}  # the class is over
+
+
+def test_a_lessons_board_now_is_its_latest_run(store: Store, tmp_path: Path) -> None:
+    lab = Class(store)
+    lab.check("kit-1", -7200)  # an earlier class: finished
+    lab.check("kit-1", 0, fail_at=1)
+    lab.check("kit-2", 30)
+    run, board = run_board(store, config(tmp_path), "blink", now=T0 + 700) or (None, None)
+    assert run is not None and board is not None
+    assert (run.since, run.kits, run.tries) == (T0, frozenset({"kit-1", "kit-2"}), 2)
+    assert [(r.kit, r.completed, r.stuck) for r in board.kits] == [
+        ("kit-1", False, "on step 1 for 11 min"), ("kit-2", True, None)]
+    # the run is over: the board stays as it was at the last check
+    _, ended = run_board(store, config(tmp_path), "blink", now=T0 + 9000) or (None, None)
+    assert ended is not None and ended.now == T0 + 33 and ended.stuck == ()
+    assert run_board(store, config(tmp_path), "traffic-lights", now=T0 + 700) is None
+
+
+def test_a_past_board_and_the_list_of_runs(store: Store, tmp_path: Path) -> None:
+    lab = Class(store)
+    lab.check("kit-1", 0, fail_at=2)
+    lab.check("kit-2", 10)
+    store.add_kit("kit-3")
+    send(store, "kit-3", 1, 20, "lesson.started", lesson="blink", steps=2)  # never ended
+    send(store, "kit-3", 2, 21, "lesson.step_failed", lesson="blink", step=1,
+         title="Step 1", hint="it did not. Hint: do it")
+    lab.check("kit-1", 5000, lesson="traffic-lights")
+    lab.check("kit-1", 9000)  # the next class
+    [next_class, later, earlier] = recent_runs(store, until=T0 + 9500)
+    assert [r.lesson for r in (next_class, later, earlier)] == ["blink", "traffic-lights",
+                                                               "blink"]
+    # the list reads the starts of checks alone
+    assert (earlier.since, earlier.until, earlier.tries) == (T0, T0 + 20, 3)
+    found = run_board(store, config(tmp_path), "blink", since=earlier.since, now=T0 + 9500)
+    assert found is not None
+    run, board = found
+    assert run.until == T0 + 21 and board.now == T0 + 21 and board.finished == 1
+    assert [(r.kit, r.step, r.moved_on) for r in board.kits] == [
+        ("kit-1", 2, "traffic-lights"), ("kit-2", None, None), ("kit-3", 1, None)]
+    assert recent_runs(store, until=T0 + 4000) == [earlier]
