@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import time
-from html.parser import HTMLParser
 from typing import Any
 
+from board_page import Rows
 from flask.testing import FlaskClient
 from helpers import wait_until
 
@@ -37,24 +37,6 @@ def check(sim: Any, fail_at: int | None = None, lesson: str = "blink") -> int:
 def stored(lab: Any, count: int) -> None:
     wait_until(lambda: len(lab.services.store.lesson_events()) >= count, 10,
                f"{count} lesson events stored")
-
-
-class Rows(HTMLParser):
-    """The board's rows: ``{kit: {"stuck": ..., "cells": {step: state}}}``, in order."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.rows: dict[str, dict[str, Any]] = {}
-        self._row: dict[str, Any] | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "tr" and "data-kit" in attributes:
-            self._row = self.rows[str(attributes["data-kit"])] = {
-                "stuck": attributes["data-stuck"], "cells": {}}
-        elif tag == "td" and "data-state" in attributes and self._row is not None:
-            self._row["cells"][int(str(attributes["data-step"]))] = attributes["data-state"]
 
 
 def test_the_board_shows_steps_passed_by_simulated_kits_running_lesson_checks(
