@@ -8,6 +8,7 @@ environment and keyword overrides, in that order (the later wins).
     broker_host = "0.0.0.0"     # the private broker listens for the room's kits
     broker_port = 1883
     retention_days = 180
+    stuck_after = 420           # the lesson board: stuck after 7 minutes on one step
 
     [web]                       # read by the web side, passed through untouched
     port = 8080
@@ -76,8 +77,9 @@ class LabConfig:
     and counted. 0, the default, sizes them by ``max_rate``: ``KIT_RATE_FACTOR`` times it, and
     a day at it in messages of ``KIT_MESSAGE_BYTES``.
 
-    Lesson board (``board``): a kit is stuck when it has been on one step of its lesson for
-    ``stuck_after`` seconds, or has failed the same step ``stuck_failures`` times in a row.
+    Lesson board (``board``, ``docs/lesson-board.md``): a kit is stuck when it has been on
+    one step of its lesson for ``stuck_after`` seconds, or has failed the same step
+    ``stuck_failures`` times in a row (a whole number).
     """
 
     lab: str = "lab"
