@@ -140,7 +140,7 @@ class _Progress:
         self.steps = max(self.steps, data.get("steps", 0))
         if event.kind == "lesson.started":
             self.tries += 1
-            if self.step is None and not self.completed:
+            if self.step is None:
                 self._move(1, at)
         elif event.kind == "lesson.step_passed":
             step = data["step"]
@@ -158,8 +158,11 @@ class _Progress:
                 self.failures = self.failures + 1 if self.failing == step else 1
                 self.failing = step
                 self._move(step, at)
-        elif event.kind == "lesson.finished" and data["passed"] >= data["steps"]:
-            self._finish(at)
+        elif event.kind == "lesson.finished":
+            if data["passed"] >= data["steps"]:
+                self._finish(at)
+            elif self.step is None:  # the try began before the events folded here
+                self._move(data["passed"] + 1, at)
 
     def _move(self, step: int, at: float) -> None:
         if not self.completed and step != self.step:

@@ -167,6 +167,14 @@ def test_a_kit_that_went_on_to_another_lesson_is_not_stuck_in_this_one() -> None
     assert (row.moved_on, row.failures, row.stuck) == (None, 4, "failed step 2 4 times in a row")
 
 
+def test_a_check_cut_by_the_window_still_places_the_kit() -> None:
+    kit = Kit("kit-1").check(fail_at=2)
+    ended = [e for e in kit.events if e.kind == "lesson.finished"]
+    [row] = fold(ended, "blink", now=kit.t, stuck_after=300, stuck_failures=3).kits
+    assert (row.step, row.completed, row.tries) == (2, False, 0)
+    assert [row.cell(n) for n in (1, 2, 3)] == ["passed", "current", "todo"]
+
+
 def test_a_kit_that_never_checked_the_lesson_has_no_row() -> None:
     result = board(Kit("kit-1").check(), Kit("kit-2").check(lesson="traffic-lights"),
                    now=T0 + 100)
