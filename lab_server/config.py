@@ -8,6 +8,7 @@ environment and keyword overrides, in that order (the later wins).
     broker_host = "0.0.0.0"     # the private broker listens for the room's kits
     broker_port = 1883
     retention_days = 180
+    stuck_after = 420           # the lesson board: stuck after 7 minutes on one step
 
     [web]                       # read by the web side, passed through untouched
     port = 8080
@@ -75,6 +76,10 @@ class LabConfig:
     messages) or ``kit_bytes_per_day`` (payload bytes per UTC day) a kit's messages are dropped
     and counted. 0, the default, sizes them by ``max_rate``: ``KIT_RATE_FACTOR`` times it, and
     a day at it in messages of ``KIT_MESSAGE_BYTES``.
+
+    Lesson board (``board``, ``docs/lesson-board.md``): a kit is stuck when it has been on
+    one step of its lesson for ``stuck_after`` seconds, or has failed the same step
+    ``stuck_failures`` times in a row (a whole number).
     """
 
     lab: str = "lab"
@@ -101,6 +106,8 @@ class LabConfig:
     queue_seconds: float = 600.0
     kit_messages_per_second: float = 0.0
     kit_bytes_per_day: int = 0
+    stuck_after: float = 300.0
+    stuck_failures: int = 3
     web: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -140,10 +147,14 @@ class LabConfig:
             raise ConfigError(f"lab config: broker_port {self.broker_port} is not a port")
         for key in ("retention_days", "batch_size", "batch_interval", "queue_size",
                     "hub_window", "hub_buffer", "class_size", "max_rate", "queue_seconds",
-                    "kit_messages_per_second", "kit_bytes_per_day"):
+                    "kit_messages_per_second", "kit_bytes_per_day", "stuck_after",
+                    "stuck_failures"):
             if not getattr(self, key) > 0:
                 raise ConfigError(f"lab config: {key} must be more than 0, "
                                   f"not {getattr(self, key)!r}")
+        if type(self.stuck_failures) is not int:
+            raise ConfigError(f"lab config: stuck_failures {self.stuck_failures!r} is not a "
+                              "whole number (failures of one step in a row)")
 
     # -- derived -----------------------------------------------------------------------------
 

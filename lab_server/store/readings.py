@@ -4,7 +4,7 @@ statuses and acks, duplicates dropped), the rest reads readings and events back.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kitsdk.telemetry import CommandAck, Event, Status, Telemetry
@@ -34,6 +34,8 @@ _LESSON_EVENTS: dict[str, LessonOutcome] = {
     "lesson.step_failed": "failed",
     "lesson.finished": "finished",
 }
+LESSON_EVENTS = tuple(_LESSON_EVENTS)
+"""The kinds of lesson progress events, in the order of a check."""
 
 
 class ReadingTables(Database):
@@ -196,6 +198,24 @@ class ReadingTables(Database):
         sql = ("SELECT id, kit, session, seq, ts, received, kind, data FROM events" + condition
                + " ORDER BY ts DESC, id DESC LIMIT ?")
         params.append(limit)
-        rows = self._query("read the events", sql, params)
-        return [EventRecord(id=r[0], kit=r[1], session=r[2], seq=r[3], ts=r[4], received=r[5],
-                            kind=r[6], data=json.loads(r[7])) for r in reversed(rows)]
+        return [_event(row) for row in reversed(self._query("read the events", sql, params))]
+
+    def lesson_events(self, since: float | None = None, until: float | None = None, *,
+                      kinds: Sequence[str] = LESSON_EVENTS,
+                      limit: int = 100_000) -> list[EventRecord]:
+        """Lesson events of every kit that arrived (``received``: the lab's clock, which the
+        lesson board compares with its own) with ``since <= received <= until``, oldest
+        first; at most ``limit``, the newest. ``kinds`` picks some of ``LESSON_EVENTS``."""
+        condition, params = where(("received >= ?", since), ("received <= ?", until))
+        sql = ("SELECT id, kit, session, seq, ts, received, kind, data FROM events"
+               + (condition + " AND " if condition else " WHERE ")
+               + f"kind IN ({', '.join('?' * len(kinds))}) ORDER BY received DESC, id DESC "
+                 "LIMIT ?")
+        rows = self._query("read the lesson events", sql, [*params, *kinds, limit])
+        return [_event(row) for row in reversed(rows)]
+
+
+def _event(row: Sequence[Any]) -> EventRecord:
+    """An ``events`` row (``id, kit, session, seq, ts, received, kind, data``) as a record."""
+    return EventRecord(id=row[0], kit=row[1], session=row[2], seq=row[3], ts=row[4],
+                       received=row[5], kind=row[6], data=json.loads(row[7]))

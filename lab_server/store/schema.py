@@ -83,6 +83,7 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_kit_ts ON events (kit, ts);
 CREATE INDEX IF NOT EXISTS events_received ON events (received);
+CREATE INDEX IF NOT EXISTS events_kind_received ON events (kind, received);
 CREATE TABLE IF NOT EXISTS commands (
     id TEXT PRIMARY KEY,
     target TEXT NOT NULL,

@@ -5,6 +5,7 @@
 - ``dashboard``: the room view and the kit pages (HTML); ``drawing``: the kit drawing's files
 - ``api``: the JSON API for pages and scripts, commands included
 - ``live``: Server-Sent Events with the hub's batched updates
+- ``board``: the lesson board (who is on which step, who is stuck)
 - ``export``: CSV downloads; ``provision``: new kits and their agent.toml; ``health``: /health
 """
 
@@ -14,8 +15,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import access, api, auth, dashboard, drawing, export, health, live, provision
+    from . import access, api, auth, board, dashboard, drawing, export, health, live, provision
 
     access.init_app(app)
-    for module in (auth, dashboard, drawing, api, live, export, provision, health):
+    for module in (auth, dashboard, board, drawing, api, live, export, provision, health):
         app.register_blueprint(module.bp)
