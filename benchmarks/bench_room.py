@@ -31,8 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "support"))
 
-from browser import chromium  # noqa: E402
-from room_lab import RoomLab  # noqa: E402
+from browser import chromium
+from room_lab import RoomLab
 
 WATCH = """() => {
   window.bench = {long: 0, frames: 0};

@@ -89,7 +89,7 @@ class ControlServer:
 
         refusal = self.agent.start_script(
             script, [str(a) for a in args], cwd=cwd, stdio=fds, on_exit=exited,
-            on_notice=lambda text: channel.send("notice", message=text))
+            on_notice=lambda text: self._notice(channel, text))
         if refusal is not None:
             channel.send("refused", message=refusal)
             return
@@ -97,6 +97,10 @@ class ControlServer:
         threading.Thread(target=self._watch_for_stop, args=(channel, done), daemon=True).start()
         done.wait()
         channel.send("exit", code=status[0])
+
+    @staticmethod
+    def _notice(channel: Channel, text: str) -> None:
+        channel.send("notice", message=text)  # a terminal already gone misses it, no harm
 
     def _watch_for_stop(self, channel: Channel, done: threading.Event) -> None:
         for message in channel:

@@ -21,6 +21,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..app import lab
+from ..board import stuck_kits
 from .access import current_user, login_required, teacher_required
 from .api import ALL_KITS, find_kit, issue_command
 from .present import command_json, event_json, jsonable, kit_json, natural_key
@@ -57,7 +58,8 @@ def team_colours(tiles: list[dict[str, Any]]) -> dict[str, int]:
 def problems() -> list[Any]:
     """The room's problems right now (``problems.room_problems`` over this lab)."""
     services = lab(current_app).services
-    return room_problems(services.store, services.ingest.budget, time.time())
+    return room_problems(services.store, services.ingest.budget, time.time(),
+                         lambda now: stuck_kits(services.store, services.config, now))
 
 
 @bp.get("/")

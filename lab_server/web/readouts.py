@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 KEY_READOUTS = 3
 """How many readings a room tile shows."""
@@ -135,7 +135,7 @@ def _decimals_for_span(span: float) -> int:
     return max(0, min(3, 2 - math.floor(math.log10(span))))
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

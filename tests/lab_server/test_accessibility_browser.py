@@ -13,7 +13,7 @@ from accessibility import violations
 from browser import WAIT_MS
 from room_lab import MENTOR, TEACHER, RoomLab
 
-PAGES = ["/", "/kits/kit-2", "/export", "/health", "/kits/new"]
+PAGES = ["/", "/kits/kit-2", "/export", "/health", "/kits/new", "/lessons"]
 
 
 @pytest.fixture(scope="module")

@@ -45,5 +45,5 @@ def test_a_kit_that_describes_nothing_is_shown_from_its_catalogue() -> None:
     latest = {"distance": {"cm": 23.5}, "motors": {"left": 0.0}}
     assert catalogue({}, latest) == {"distance": {"cm": ""}, "motors": {"left": ""}}
     shown = readouts([], {"distance": {"cm": "cm"}, "button": {"pressed": ""}})
-    assert [(r.label, r.show(v)) for r, v in zip(shown, (23.5, True))] == [
+    assert [(r.label, r.show(v)) for r, v in zip(shown, (23.5, True), strict=True)] == [
         ("distance cm", "24 cm"), ("button pressed", "pressed")]

@@ -8,7 +8,6 @@ the test that kills a kit runs last, so the others see the whole class online.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +59,8 @@ def test_the_room_fits_the_screen(browser: Any, room: RoomLab, width: int, heigh
     try:
         # every kit's key readings arrive live, in words with their units
         page.wait_for_function(
-            "() => [...document.querySelectorAll('.tile [data-reading=\"distance.distance\"] .value')]"
+            "() => [...document.querySelectorAll("
+            "'.tile [data-reading=\"distance.distance\"] .value')]"
             ".every(v => / m$/.test(v.textContent))")
         assert page.evaluate(INSIDE) >= least
         assert page.locator(".tile").count() == KITS
