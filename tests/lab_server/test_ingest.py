@@ -343,13 +343,16 @@ def test_a_row_the_store_refuses_is_found_and_the_rest_of_its_batch_is_stored(
 
 # -- a per-kit budget ----------------------------------------------------------------------
 
-FLOOD = 20_000
-FLOOD_RATE = 5_000
-"""The flooding kit's messages, and its rate: a hundred times a kit's fastest sampling (a
-loop without its sleep). Well under what one ingest process receives at most on a busy
-two-core machine (about 13,000 a second when it drops them): near that, the flood queues at
-the broker ahead of everyone's messages whatever the lab drops (at 10,000 a second kit-1's
-p99 was 0.13 to 0.73 s in four runs here; docs/deploy.md)."""
+FLOOD = 10_000
+FLOOD_RATE = 2_500
+"""The flooding kit's messages, and its rate: 25 times its budget here, fifty times a kit's
+fastest sampling (a loop without its sleep). Well under what one ingest process receives at
+most: near that, the flood queues at the broker ahead of everyone's messages whatever the lab
+drops (docs/deploy.md). That ceiling is the machine's: about 13,000 a second on this
+project's two-core machine when the test was written, about 4,200 on a slower day of the
+same machine (2026-12-05), when 5,000 a second made kit-1's latency grow by 0.2 s a second
+of flood, on the old main as on the new. Half of the slow day's ceiling keeps the test
+about the budget, not about the machine."""
 
 
 def _flood(port: int, kit_topic: str, stop: threading.Event) -> subprocess.Popen[bytes]:
