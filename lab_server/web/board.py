@@ -130,7 +130,9 @@ def status(row: KitRow, now: float) -> str:
         return f"moved on to {row.moved_on}"
     failed = {0: "", 1: ", failed it once", 2: ", failed it twice"}.get(
         row.failures, f", failed it {row.failures} times")
-    return f"on step {row.step} for {duration(now - row.since)}{failed}"
+    # to the minute, so that the table changes once a minute, not at every poll
+    spent = "less than a minute" if now - row.since < 60 else duration(now - row.since)
+    return f"on step {row.step} for {spent}{failed}"
 
 
 def fold_hint(text: str) -> tuple[str, str]:

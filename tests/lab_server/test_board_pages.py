@@ -60,7 +60,7 @@ def test_the_board_shows_steps_passed_by_simulated_kits_running_lesson_checks(
     # in words, not colour alone; the long hint folded: what the check saw, then what to try
     assert ">passed" in html and ">failing" in html and ">not yet" in html
     assert f"<summary>{SAW}.</summary><p>Hint: repeat it" in html
-    assert "finished at" in html and "on step 2 for" in html
+    assert "finished at" in html and "on step 2 for less than a minute, failed it once" in html
     assert 'hx-trigger="every 3s"' in html and "vendor/htmx.min.js" in html
     assert 'href="/kits/kit-10"' in html
 
