@@ -79,6 +79,14 @@ def test_a_kit_failing_the_same_step_again_and_again_is_stuck(teacher: FlaskClie
     assert "on step 3 for" in html
 
 
+def test_a_kit_that_broke_a_step_again_says_so(teacher: FlaskClient, lab: Any) -> None:
+    sim = lab.kit("kit-1")
+    stored(lab, check(sim, fail_at=3) + check(sim, fail_at=2))
+    html = teacher.get("/lessons/blink").get_data(as_text=True)
+    assert Rows(html).rows["kit-1"]["cells"] == {1: "passed", 2: "failing", 3: "todo"}
+    assert "on step 2 for less than a minute, failed it once (it had passed it before)" in html
+
+
 def test_the_live_table_answers_204_until_something_changes(teacher: FlaskClient,
                                                             lab: Any) -> None:
     sim = lab.kit("kit-1")
