@@ -70,7 +70,6 @@ class KitRow:
     step: int | None
     failures: int
     since: float
-    last: float
     completed: bool
     hint: Hint | None
     moved_on: str | None
@@ -183,7 +182,7 @@ class _Progress:
                 reasons.append(f"on step {self.step} for {duration(now - self.since)}")
             stuck = ", ".join(reasons) or None
         return KitRow(self.kit, self.tries, self.best, self.step, self.failures, self.since,
-                      self.last, self.completed, self.hint, self.moved_on, stuck)
+                      self.completed, self.hint, self.moved_on, stuck)
 
 
 def duration(seconds: float) -> str:

@@ -121,7 +121,7 @@ def _row(row: KitRow, board: Board) -> dict[str, Any]:
 
 def status(row: KitRow, now: float) -> str:
     """What the kit is doing, in words: ``finished at 09:14``, ``stuck: ...``, ``on step 2
-    for 3 min, failed it twice``, ``moved on to traffic-lights``."""
+    for 3 min, failed it twice (it had passed step 3)``, ``moved on to traffic-lights``."""
     if row.completed:
         return f"finished at {clock(row.since)}"
     if row.stuck:
@@ -130,7 +130,13 @@ def status(row: KitRow, now: float) -> str:
         return f"moved on to {row.moved_on}"
     failed = {0: "", 1: ", failed it once", 2: ", failed it twice"}.get(
         row.failures, f", failed it {row.failures} times")
-    return f"on step {row.step} for {duration(now - row.since)}{failed}"
+    # to the minute, so that the table changes once a minute, not at every poll
+    spent = "less than a minute" if now - row.since < 60 else duration(now - row.since)
+    before = ""
+    if row.step is not None and row.best >= row.step:  # it broke a step it had passed
+        before = (" (it had passed it before)" if row.best == row.step
+                  else f" (it had passed step {row.best})")
+    return f"on step {row.step} for {spent}{failed}{before}"
 
 
 def fold_hint(text: str) -> tuple[str, str]:

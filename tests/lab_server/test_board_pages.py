@@ -60,7 +60,7 @@ def test_the_board_shows_steps_passed_by_simulated_kits_running_lesson_checks(
     # in words, not colour alone; the long hint folded: what the check saw, then what to try
     assert ">passed" in html and ">failing" in html and ">not yet" in html
     assert f"<summary>{SAW}.</summary><p>Hint: repeat it" in html
-    assert "finished at" in html and "on step 2 for" in html
+    assert "finished at" in html and "on step 2 for less than a minute, failed it once" in html
     assert 'hx-trigger="every 3s"' in html and "vendor/htmx.min.js" in html
     assert 'href="/kits/kit-10"' in html
 
@@ -77,6 +77,14 @@ def test_a_kit_failing_the_same_step_again_and_again_is_stuck(teacher: FlaskClie
     assert '<a href="#kit-kit-1">kit-1</a>: failed step 2 3 times in a row' in html
     assert "stuck: failed step 2 3 times in a row" in html and "×3" in html
     assert "on step 3 for" in html
+
+
+def test_a_kit_that_broke_a_step_again_says_so(teacher: FlaskClient, lab: Any) -> None:
+    sim = lab.kit("kit-1")
+    stored(lab, check(sim, fail_at=3) + check(sim, fail_at=2))
+    html = teacher.get("/lessons/blink").get_data(as_text=True)
+    assert Rows(html).rows["kit-1"]["cells"] == {1: "passed", 2: "failing", 3: "todo"}
+    assert "on step 2 for less than a minute, failed it once (it had passed it before)" in html
 
 
 def test_the_live_table_answers_204_until_something_changes(teacher: FlaskClient,
