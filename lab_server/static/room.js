@@ -7,18 +7,17 @@
   var $ = Lab.$, $$ = Lab.$$;
   var tiles = document.getElementById("tiles");
   var dirty = {};     // kit -> device -> newest values, shown at the end of the frame
-  var minis = {};     // kit -> its small drawing (kitview.js), for kits that describe parts
+  var minis = {};     // kit -> its small drawing (tile_drawing.js), for kits that describe parts
   var PROBLEMS_EVERY = 5000;
 
   function tile(kit) { return $('.tile[data-kit="' + CSS.escape(kit) + '"]', tiles); }
 
   // --- small drawings ----------------------------------------------------------------------
   $$(".mini[data-parts]", tiles).forEach(function (box) {
-    if (typeof KitDrawing === "undefined") return;
+    if (typeof TileDrawing === "undefined") return;
     var kit = box.closest(".tile").dataset.kit;
     try {
-      minis[kit] = KitDrawing.create(box, {kit: kit, parts: JSON.parse(box.dataset.parts)}, {interactive: false, still: true});
-      minis[kit].update({values: JSON.parse(box.dataset.latest || "{}")});
+      minis[kit] = TileDrawing.create(box, JSON.parse(box.dataset.parts), JSON.parse(box.dataset.latest || "{}"));
     } catch (err) {  // a description this page cannot draw costs the tile its picture only
       box.hidden = true;
     }
@@ -41,7 +40,7 @@
     var t = tile(kit);
     if (!t) return;
     Lab.showReadouts(t, got.values);
-    if (minis[kit]) minis[kit].update({values: got.values});
+    if (minis[kit]) minis[kit].update(got.values);
     var seen = $('[data-field="last_seen"]', t);
     if (seen && got.ts) {
       seen.dataset.ts = got.ts;

@@ -82,6 +82,24 @@ def test_the_room_fits_the_screen(browser: Any, room: RoomLab, width: int, heigh
         page.context.close()
 
 
+def test_each_tile_draws_its_kit_live(browser: Any, room: RoomLab) -> None:
+    """The small drawing is the kit view's own, its parts in the kit's order, and follows the
+    kit: the rover's status LED changes every second."""
+    page = _page(browser, room, 1366, 768)
+    try:
+        led = '.tile[data-kit="kit-1"] .mini g[data-device="status_led"]'
+        parts = page.eval_on_selector_all('.tile[data-kit="kit-1"] .mini g[data-device]',
+                                          "gs => gs.map(g => g.dataset.device)")
+        assert parts == ["drive", "servo", "distance", "line_left", "line_right",
+                         "status_led", "camera"]
+        first = page.get_attribute(led, "data-state")
+        page.wait_for_function("([s, v]) => document.querySelector(s).dataset.state !== v",
+                               arg=[led, first])
+        assert page.errors == []
+    finally:
+        page.context.close()
+
+
 def test_a_team_filter_and_grouping_keep_the_order(browser: Any, room: RoomLab) -> None:
     page = _page(browser, room, 1366, 768)
     try:
