@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from accessibility import violations
 from browser import WAIT_MS
 from student_runs import journal
 from view_runs import ViewRun
@@ -72,6 +73,7 @@ def test_kit_view_draws_every_device_of_every_built_in_profile(
         page.wait_for_function(
             "() => document.getElementById('script-state').dataset.state === 'idle'")
         page.screenshot(path=str(tmp_path / f"{profile}.png"), full_page=True)
+        assert violations(page) == [], profile  # WCAG 2.1 AA by axe-core, with its controls
         page.goto("about:blank")  # leave before the view goes: no reconnecting to nothing
 
 
