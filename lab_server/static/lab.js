@@ -144,6 +144,6 @@
   setInterval(age, 1000);
   age();
 
-  window.Lab = {$: $, $$: $$, ago: ago, show: show, showReadouts: showReadouts, progressText: progressText, on: on,
-                connect: connect, redraw: redraw, csrf: csrf};
+  window.Lab = {$: $, $$: $$, ago: ago, showReadouts: showReadouts, progressText: progressText,
+                on: on, connect: connect, redraw: redraw};
 })();

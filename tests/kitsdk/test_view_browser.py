@@ -78,13 +78,16 @@ def test_kit_view_draws_every_device_of_every_built_in_profile(
 
 
 def test_the_led_goes_on_and_off_in_step_with_the_pins(page: Any, tmp_path: Path) -> None:
-    body = ("from time import sleep\nfrom kitsdk import Kit\nkit = Kit('starter')\nsleep(0.5)\n"
+    go = tmp_path / "go"  # the script blinks once the page watches (a slow page missed an "on")
+    body = ("from pathlib import Path\nfrom time import sleep\nfrom kitsdk import Kit\n"
+            f"kit = Kit('starter')\nwhile not Path({str(go)!r}).exists():\n    sleep(0.01)\n"
             "for _ in range(4):\n    kit.red.on()\n    sleep(0.3)\n    kit.red.off()\n"
             "    sleep(0.3)\n")
     with ViewRun(script(tmp_path, body), tmp_path, wait=30) as run:
         page.goto(run.url)
         page.wait_for_selector('[data-device="red"][data-state="off"]')
         page.evaluate(WATCH_RED)
+        go.touch()
         page.wait_for_function(
             "() => document.getElementById('script-state').dataset.state === 'finished'")
         seen = page.evaluate("() => window.__red")
