@@ -17,6 +17,11 @@ import pytest
 from browser import chromium
 from ci_policy import pytest_runtest_makereport  # noqa: F401  (a hook: no skips in CI)
 from helpers import unavailable
+from slow_tests import (  # noqa: F401  (hooks: the slowest tests run in CI or with --slow)
+    pytest_addoption,
+    pytest_collection_modifyitems,
+    pytest_report_header,
+)
 
 from kitsdk import Kit
 from lab_server.broker.mosquitto import free_port, wait_until_listening

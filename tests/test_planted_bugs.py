@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # minutes: CI runs it, and pytest --slow
+
 ROOT = Path(__file__).parent.parent
 #: What a copy of the tree needs to run the tests.
 TREE = ("kitsdk", "firmware_bridge", "lab_server", "tests", "docs", "README.md",

@@ -14,6 +14,8 @@ from lesson_programs import described
 
 from kitsdk.lessons import Report, check, find, installed
 
+pytestmark = pytest.mark.slow  # minutes: CI runs it, and pytest --slow
+
 LESSONS = sorted(installed())
 
 

@@ -18,7 +18,7 @@ from kitsdk.lessons import Report, check, find, installed
 AT_ONCE = 6
 #: The whole catalogue runs in the fixture of the first test that asks for it (under a
 #: minute; more on a busy machine): more than pytest's usual timeout for one test.
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.timeout(300), pytest.mark.slow]  # CI runs it, and pytest --slow
 
 
 def _key(entry: Wrong | Right) -> str:
