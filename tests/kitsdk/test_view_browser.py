@@ -24,8 +24,9 @@ from kitsdk.profile import builtin_profiles, load_profile
 WATCH_RED = """() => {
   window.__red = [];
   const led = document.querySelector('[data-device="red"]');
-  new MutationObserver(() => window.__red.push(
-      [led.dataset.state, (performance.timeOrigin + performance.now()) / 1000]))
+  // Date.now(), the wall clock the journal's time.time() reads: timeOrigin + now() is fixed
+  // at page load and drifts from it while the system clock is slewed (ms a second here).
+  new MutationObserver(() => window.__red.push([led.dataset.state, Date.now() / 1000]))
     .observe(led, {attributes: true, attributeFilter: ["data-state"]});
 }"""
 
