@@ -206,12 +206,20 @@ class ReadingTables(Database):
         """Lesson events of every kit that arrived (``received``: the lab's clock, which the
         lesson board compares with its own) with ``since <= received <= until``, oldest
         first; at most ``limit``, the newest. ``kinds`` picks some of ``LESSON_EVENTS``."""
+        return self.events_of_kinds(kinds, since, until, limit=limit)
+
+    def events_of_kinds(self, kinds: Sequence[str], since: float | None = None,
+                        until: float | None = None, *, limit: int = 100_000
+                        ) -> list[EventRecord]:
+        """Events of these ``kinds``, of every kit, that arrived (``received``, the lab's
+        clock) with ``since <= received <= until``, oldest first; at most ``limit``, the
+        newest. One range of the ``(kind, received)`` index per kind."""
         condition, params = where(("received >= ?", since), ("received <= ?", until))
         sql = ("SELECT id, kit, session, seq, ts, received, kind, data FROM events"
                + (condition + " AND " if condition else " WHERE ")
                + f"kind IN ({', '.join('?' * len(kinds))}) ORDER BY received DESC, id DESC "
                  "LIMIT ?")
-        rows = self._query("read the lesson events", sql, [*params, *kinds, limit])
+        rows = self._query("read events by kind", sql, [*params, *kinds, limit])
         return [_event(row) for row in reversed(rows)]
 
 

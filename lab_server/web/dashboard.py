@@ -11,6 +11,9 @@ nothing while messages wait, a kit's "online" and its readings are only the last
 lab heard: both pages then carry a banner saying so, and the kits' states read "stale".
 The banner is an htmx fragment (``/lab-state``) that polls every two seconds, so it comes
 and goes without a reload and with no script of its own.
+
+**What needs the teacher** (``problems.py``) heads the room, and is ``/api/problems`` for the
+room's script to poll; the tiles' readings are worked out in ``readouts.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, render_template, request
 
 from ..app import lab
-from ..board import stuck_kits
 from .access import current_user, login_required, teacher_required
 from .api import ALL_KITS, find_kit, issue_command
 from .present import command_json, event_json, jsonable, kit_json, natural_key
@@ -58,8 +60,7 @@ def team_colours(tiles: list[dict[str, Any]]) -> dict[str, int]:
 def problems() -> list[Any]:
     """The room's problems right now (``problems.room_problems`` over this lab)."""
     services = lab(current_app).services
-    return room_problems(services.store, services.ingest.budget, time.time(),
-                         lambda now: stuck_kits(services.store, services.config, now))
+    return room_problems(services.store, services.ingest.budget, services.config, time.time())
 
 
 @bp.get("/")

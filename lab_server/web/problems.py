@@ -10,10 +10,11 @@ when a kit's state changes), so every open page and the JSON API agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..board import stuck_kits
 from .present import natural_key
 
 WINDOW = 2 * 3600.0
@@ -24,7 +25,8 @@ DROPPING_FOR = 60.0
 #: The order of the bar: what is broken first.
 ORDER = ("crashed", "offline", "stuck", "dropping")
 
-_SCRIPT_EVENTS = ("script.started", "script.finished", "script.crashed", "script.stopped",
+#: The events that say how a kit's script is doing (the last one tells a crash).
+SCRIPT_EVENTS = ("script.started", "script.finished", "script.crashed", "script.stopped",
                   "script.reset")
 
 
@@ -46,13 +48,13 @@ def find_problems(kits: Iterable[Any], events: Iterable[Any], *, now: float,
                   stuck: Mapping[str, str] | None = None) -> list[Problem]:
     """The room's problems, most urgent first, then by kit in natural order.
 
-    ``kits`` are the store's ``KitRecord``s, ``events`` its events of the last
+    ``kits`` are the store's ``KitRecord``s, ``events`` its script events of the last
     :data:`WINDOW` (oldest first), ``last_drops`` kit -> (time of its latest dropped message,
     messages dropped so far), ``stuck`` kit -> why it is stuck on its lesson."""
     found: list[Problem] = []
     last_script: dict[str, Any] = {}
     for event in events:
-        if event.kind in _SCRIPT_EVENTS:
+        if event.kind in SCRIPT_EVENTS:
             last_script[event.kit] = event
     for kit in kits:
         found.extend(_problems_of(kit, last_script.get(kit.id), now=now,
@@ -89,11 +91,10 @@ def _ago(seconds: float) -> str:
     return f"{minutes} min ago" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min ago"
 
 
-def room_problems(store: Any, budget: Any, now: float,
-                  stuck_kits: Callable[[float], Mapping[str, str]] | None = None
-                  ) -> list[Problem]:
-    """:func:`find_problems` over the lab's store and budget, as the room shows them."""
-    events = store.events(since=now - WINDOW, limit=5000)
+def room_problems(store: Any, budget: Any, config: Any, now: float) -> list[Problem]:
+    """:func:`find_problems` over the lab's store, budget and lesson board, as the room
+    shows them."""
+    events = store.events_of_kinds(SCRIPT_EVENTS, since=now - WINDOW)
     drops = budget.last_drops() if budget is not None else {}
     return find_problems(store.kits(), events, now=now, last_drops=drops,
-                         stuck=stuck_kits(now) if stuck_kits else None)
+                         stuck=stuck_kits(store, config, now))

@@ -225,3 +225,18 @@ def test_a_locked_kits_tile_and_page_say_the_teachers_words(teacher: FlaskClient
     page = teacher.get("/kits/kit-1").get_data(as_text=True)
     assert '<p class="lock-note" data-field="lock">eyes on me</p>' in page
     assert 'data-lock="lock" hx-post="/kits/kit-1/command" hx-target="#receipt" hidden' in page
+
+
+def test_a_student_failing_a_step_again_and_again_is_in_the_problems_bar(
+        teacher: FlaskClient, lab: Any) -> None:
+    sim = lab.kit("kit-4")
+    for _ in range(3):  # stuck_failures: 3 by default
+        sim.event("lesson.started", lesson="blink", steps=3)
+        sim.event("lesson.step_passed", lesson="blink", step=1, title="Switch it on")
+        sim.event("lesson.step_failed", lesson="blink", step=2, title="Make it blink",
+                  hint="the LED stayed on. Hint: switch it off")
+        sim.event("lesson.finished", lesson="blink", passed=1, steps=3)
+    wait_until(lambda: teacher.get("/api/problems").get_json()["problems"], 10, "a problem")
+    (problem,) = teacher.get("/api/problems").get_json()["problems"]
+    assert (problem["kit"], problem["kind"]) == ("kit-4", "stuck")
+    assert problem["text"].startswith("kit-4 is stuck: blink: failed step 2 3 times in a row")
