@@ -21,6 +21,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from helpers import wait_until
+from postgres_schema import fresh_schema
 from werkzeug.security import generate_password_hash
 
 from lab_server.app import create_app
@@ -172,10 +173,25 @@ def _state(services: Any, kit: str) -> str:
 
 # --- fixtures ---------------------------------------------------------------------------
 
+@pytest.fixture(scope="module")
+def pg_schema() -> Iterator[str]:
+    """A fresh PostgreSQL schema for a module's run of the store's tests, dropped after
+    (``postgres_schema.empty_store_url`` empties it for each test)."""
+    with fresh_schema() as url:
+        yield url
+
+
 @pytest.fixture
-def services(tmp_path: Path) -> Iterator[Any]:
-    lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
-                                            hub_window=0.02))
+def lab_settings() -> dict[str, Any]:
+    """``LabConfig`` settings for the ``services`` of a test module that needs others
+    (override this fixture there)."""
+    return {}
+
+
+@pytest.fixture
+def services(tmp_path: Path, lab_settings: dict[str, Any]) -> Iterator[Any]:
+    lab_services = start_services(LabConfig(**{"lab": LAB, "data_dir": tmp_path / "lab",
+                                               "hub_window": 0.02, **lab_settings}))
     for role, password in PASSWORDS.items():
         lab_services.store.add_user(role, role, generate_password_hash(password))
     yield lab_services

@@ -8,6 +8,8 @@ import random
 from typing import Any
 
 import pytest
+from board_page import TITLES as STEPS
+from board_page import lesson_check
 
 from kitsdk.telemetry import new_id
 from lab_server.board import Board, fold, runs
@@ -16,7 +18,6 @@ from lab_server.exc import ConfigError
 from lab_server.store import EventRecord
 
 T0 = 1_800_000_000.0
-STEPS = {1: "Switch it on", 2: "Make it blink", 3: "Five times, then stop"}
 _ids = itertools.count(1)
 
 
@@ -49,17 +50,8 @@ class Kit:
               hint: str = "the red LED stayed off. Hint: kit.red.on()") -> Kit:
         """One ``kit lesson check``: steps in order up to the first failure (None: none),
         a second apart."""
-        self.send("lesson.started", lesson=lesson, steps=steps)
-        passed = 0
-        for step in range(1, steps + 1):
-            self.after(1)
-            if step == fail_at:
-                self.send("lesson.step_failed", lesson=lesson, step=step, title=STEPS[step],
-                          hint=hint)
-                break
-            self.send("lesson.step_passed", lesson=lesson, step=step, title=STEPS[step])
-            passed = step
-        self.send("lesson.finished", lesson=lesson, passed=passed, steps=steps)
+        lesson_check(self.send, fail_at, lesson=lesson, steps=steps, hint=hint,
+                     between=lambda: self.after(1))
         return self
 
 

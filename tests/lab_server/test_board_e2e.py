@@ -21,25 +21,17 @@ from board_page import Rows
 from flask.testing import FlaskClient
 from helpers import wait_until
 from lesson_programs import edit
-from werkzeug.security import generate_password_hash
 
 from kitsdk.lessons import find
-from lab_server.config import LabConfig
-from lab_server.services import start_services
 
 LAB = "test-lab"
 TOO_SLOW = edit("blink", ("kit.red.on()\n    sleep(0.3)", "kit.red.on()\n    sleep(0.6)"))
 
 
 @pytest.fixture
-def services(tmp_path: Path, passwords: dict[str, str]) -> Iterator[Any]:
+def lab_settings() -> dict[str, Any]:
     """The lab of ``conftest.py``, where failing a step twice in a row is stuck."""
-    lab_services = start_services(LabConfig(lab=LAB, data_dir=tmp_path / "lab",
-                                            stuck_failures=2))
-    for role, password in passwords.items():
-        lab_services.store.add_user(role, role, generate_password_hash(password))
-    yield lab_services
-    lab_services.close()
+    return {"stuck_failures": 2}
 
 
 @dataclass

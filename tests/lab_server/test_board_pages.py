@@ -7,30 +7,20 @@ import re
 import time
 from typing import Any
 
-from board_page import Rows
+from board_page import TITLES, Rows, lesson_check
 from flask.testing import FlaskClient
 from helpers import wait_until
 
 from kitsdk.telemetry import Event
 from lab_server.store import Inbound
 
-TITLES = {1: "Switch it on", 2: "Make it blink", 3: "Five times, then stop"}
 SAW = "the red LED turned on once, then stayed on"
 HINT = f"{SAW}. Hint: repeat it: on, wait 0.3 s, off, wait 0.3 s, in a loop (for i in range(5):)"
 
 
 def check(sim: Any, fail_at: int | None = None, lesson: str = "blink") -> int:
     """One ``kit lesson check`` as the kit sends it; the number of events sent."""
-    sim.event("lesson.started", lesson=lesson, steps=3)
-    passed = 0
-    for step in (1, 2, 3):
-        if step == fail_at:
-            sim.event("lesson.step_failed", lesson=lesson, step=step, title=TITLES[step],
-                      hint=HINT)
-            break
-        sim.event("lesson.step_passed", lesson=lesson, step=step, title=TITLES[step])
-        passed = step
-    sim.event("lesson.finished", lesson=lesson, passed=passed, steps=3)
+    passed = lesson_check(sim.event, fail_at, lesson=lesson, hint=HINT)
     return passed + 3 if fail_at else passed + 2
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres_schema import fresh_schema
+from postgres_schema import empty_store_url
 
 from kitsdk.telemetry import Event
 from lab_server.board import recent_runs, run_board, stuck_kits
@@ -20,24 +20,9 @@ SESSION = "3f9a1c0d2b7e"
 T0 = 1_800_000_000.0
 
 
-@pytest.fixture(scope="module")
-def pg_schema() -> Iterator[str]:
-    with fresh_schema() as url:
-        yield url
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'lab.db'}"
-    else:
-        import psycopg
-
-        url = request.getfixturevalue("pg_schema")
-        with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS meta, kits, telemetry, events, commands, acks, "
-                         "users")
-    opened = open_store(url)
+    opened = open_store(empty_store_url(request, tmp_path))
     opened.add_kit("kit-1")
     opened.add_kit("kit-2")
     yield opened

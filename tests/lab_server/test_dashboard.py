@@ -6,6 +6,7 @@ import tomllib
 from typing import Any
 
 import pytest
+from board_page import lesson_check
 from flask.testing import FlaskClient
 from helpers import wait_until
 
@@ -231,11 +232,7 @@ def test_a_student_failing_a_step_again_and_again_is_in_the_problems_bar(
         teacher: FlaskClient, lab: Any) -> None:
     sim = lab.kit("kit-4")
     for _ in range(3):  # stuck_failures: 3 by default
-        sim.event("lesson.started", lesson="blink", steps=3)
-        sim.event("lesson.step_passed", lesson="blink", step=1, title="Switch it on")
-        sim.event("lesson.step_failed", lesson="blink", step=2, title="Make it blink",
-                  hint="the LED stayed on. Hint: switch it off")
-        sim.event("lesson.finished", lesson="blink", passed=1, steps=3)
+        lesson_check(sim.event, fail_at=2)
     wait_until(lambda: teacher.get("/api/problems").get_json()["problems"], 10, "a problem")
     (problem,) = teacher.get("/api/problems").get_json()["problems"]
     assert (problem["kit"], problem["kind"]) == ("kit-4", "stuck")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
-from postgres_schema import fresh_schema
+from postgres_schema import empty_store_url
 
 from kitsdk.exc import BadMessage
 from kitsdk.readings import Channel
@@ -28,28 +28,9 @@ from lab_server.store import Inbound, Store, open_store
 SESSION = "3f9a1c0d2b7e"
 
 
-@pytest.fixture(scope="module")
-def pg_schema() -> Iterator[str]:
-    """A fresh schema in the test database for this module's run, dropped after."""
-    with fresh_schema() as url:
-        yield url
-
-
-def _empty_pg(url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS meta, kits, telemetry, events, commands, acks, users")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'lab.db'}"
-    else:
-        url = request.getfixturevalue("pg_schema")
-        _empty_pg(url)
-    opened = open_store(url, retention_days=30)
+    opened = open_store(empty_store_url(request, tmp_path), retention_days=30)
     yield opened
     opened.close()
 

@@ -10,6 +10,8 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from helpers import unavailable
 
@@ -34,3 +36,16 @@ def fresh_schema(prefix: str = "kitlab_test") -> Iterator[str]:
     finally:
         with psycopg.connect(PG_URL, autocommit=True, connect_timeout=5) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def empty_store_url(request: Any, tmp_path: Path) -> str:
+    """The URL of an empty store for a test parametrised ``["sqlite", "postgresql"]``: a new
+    SQLite file, or the module's ``pg_schema`` fixture with its tables dropped."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'lab.db'}"
+    import psycopg
+
+    url = str(request.getfixturevalue("pg_schema"))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS meta, kits, telemetry, events, commands, acks, users")
+    return url
