@@ -34,6 +34,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from flask import Blueprint, Response, render_template, request
+from werkzeug.exceptions import BadRequest
 
 from .access import error, teacher_required, wants_json
 from .api import bad, store
@@ -148,11 +149,12 @@ def csv_lines(rows: Iterator[dict[str, Any]], zone: tzinfo | None = None) -> Ite
     yield buffer.getvalue()
 
 
-def _form(choice: Choice, message: str | None = None, status: int = 200) -> Any:
+def _form(chosen: dict[str, str], message: str | None = None, status: int = 200) -> Any:
+    """The form with the fields as ``chosen`` and, above them, what went wrong."""
     kits = store().kits()
     teams = sorted({k.team for k in kits if k.team}, key=natural_key)
     now = datetime.now().astimezone()
-    return render_template("export.html", kits=kits, teams=teams, chosen=choice.inputs(),
+    return render_template("export.html", kits=kits, teams=teams, chosen=chosen,
                            message=message, zone=f"{now:%Z}, UTC{now.isoformat()[-6:]}"
                            ), status
 
@@ -160,18 +162,24 @@ def _form(choice: Choice, message: str | None = None, status: int = 200) -> Any:
 @bp.get("/export")
 @teacher_required
 def form() -> Any:
-    return _form(Choice())
+    return _form(Choice().inputs())
 
 
 @bp.get("/export.csv")
 @teacher_required
 def download() -> Any:
-    choice = _choice()
+    try:
+        choice = _choice()
+    except BadRequest as exc:  # a teacher gets the form back, as typed, with what was wrong
+        if wants_json():
+            raise
+        typed = {name: request.args.get(name, "")[:64] for name in Choice().inputs()}
+        return _form(typed, f"{exc.description}.", 400)
     rows = iter(store().export_rows(**choice.filters()))
     first = next(rows, None)
     if first is None:
         return error(404, choice.nothing()) if wants_json() else \
-            _form(choice, choice.nothing(), 404)
+            _form(choice.inputs(), choice.nothing(), 404)
     parts = [p for p in (choice.kit, choice.team and f"team-{choice.team}", choice.lesson)
              if p] or ["lab"]
     filename = re.sub(r"[^A-Za-z0-9_.-]", "_", "-".join(parts)) + ".csv"

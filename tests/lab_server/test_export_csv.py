@@ -117,3 +117,13 @@ def test_times_carry_the_offset_of_the_zone_given() -> None:
     assert text.splitlines()[1] == \
         f"2026-12-05T09:14:03.120+01:00,{winter.timestamp():.3f},kit-1,'=red,distance,cm," \
         "12.5,cm,false"
+
+
+def test_a_bad_choice_comes_back_on_the_form_with_what_was_wrong(teacher: FlaskClient) -> None:
+    response = teacher.get("/export.csv?kit=kit-1&start=yesterday", headers={"Accept": FIREFOX})
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "start: expected a date and time like 2026-11-25T09:00, got &#39;yesterday&#39;" in page
+    assert '<input name="start" type="datetime-local" value="yesterday">' in page
+    scripted = teacher.get("/export.csv?start=yesterday", headers={"Accept": "application/json"})
+    assert scripted.status_code == 400 and scripted.get_json()["error"].startswith("start:")
