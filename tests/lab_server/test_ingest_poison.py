@@ -78,7 +78,7 @@ def test_health_names_a_broker_that_is_down(services: Any, client: FlaskClient) 
     assert _health(client)[0] == 200
     services.broker_process.stop()  # for good: a broker that restarts itself comes back later
     # /health goes 503 as soon as the broker process is gone; the ingest notices the lost
-    # connection a moment later (its keep-alive or the socket's close), and only then knows since when
+    # connection a moment later (the socket's close), and only then knows since when
     wait_until(lambda: _health(client)[1]["broker"]["down_since"] is not None, 10,
                "the ingest never noticed its broker is gone")
     status, health = _health(client)
