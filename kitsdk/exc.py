@@ -106,6 +106,10 @@ class DeviceFailed(KitError, RuntimeError):
     """A part did not answer or answered nonsense (a sensor, a bus, a board)."""
 
 
+class DroneError(DeviceFailed):
+    """A drone did not answer in time, answered nonsense, or refused a command."""
+
+
 class DriverError(KitError, RuntimeError):
     """A driver plug-in is broken: it failed to import or breaks the driver contract."""
 

@@ -124,20 +124,23 @@ class Kit:
         """The kit as its drawings see it: every device's kind, look and channels, in order."""
         return tuple(device.part() for device in self._devices.values())
 
-    def stop_motors(self) -> None:
-        """Stop every motor now (the first thing the safety net does)."""
-        for device in self._open_devices():
-            if device.is_motor:
+    def stop_motors(self, reason: str = "") -> None:
+        """Land every drone, then stop every motor (the first thing the safety net does);
+        ``reason`` is what a drone says as it lands."""
+        with safety.because(reason):
+            for device in self._motors():
                 device.stop()
 
     def hold_motors(self, reason: str) -> None:
-        """Stop every motor and keep it stopped until ``release_motors()``; say why, once."""
-        motors = [d for d in self._open_devices() if d.is_motor]
+        """Stop every motor (land every drone) and keep it stopped until
+        ``release_motors()``; say why, once."""
+        motors = self._motors()
         if motors and not all(m.held for m in motors):
             print(f"kitsdk: {reason}, so the motors are stopped; the script goes on",
                   file=sys.stderr)
-        for motor in motors:
-            motor.hold()
+        with safety.because(reason):
+            for motor in motors:
+                motor.hold()
 
     def release_motors(self) -> None:
         """Let held motors run again."""
@@ -145,12 +148,14 @@ class Kit:
             if device.is_motor:
                 device.release()
 
-    def stop(self) -> None:
-        """Stop the motors, then put every output in its safe state. The kit stays usable."""
-        self.stop_motors()
-        for device in self._open_devices():
-            if device.is_output and not device.is_motor:
-                device.stop()
+    def stop(self, reason: str = "") -> None:
+        """Land, stop the motors, then put every output in its safe state. The kit stays
+        usable. ``reason`` is what a drone says as it lands."""
+        with safety.because(reason):
+            self.stop_motors()
+            for device in self._open_devices():
+                if device.is_output and not device.is_motor:
+                    device.stop()
 
     def close(self) -> None:
         """Stop everything and release the parts; safe to call twice.
@@ -173,6 +178,10 @@ class Kit:
 
     def _open_devices(self) -> list[KitDevice]:
         return [d for d in self._devices.values() if not d.closed]
+
+    def _motors(self) -> list[KitDevice]:
+        """The open motors, those that fly first."""
+        return sorted((d for d in self._open_devices() if d.is_motor), key=lambda d: not d.flies)
 
     def __enter__(self) -> Kit:
         return self

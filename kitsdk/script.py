@@ -12,6 +12,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import TextIO
 
+from . import safety
 from .exc import KitError
 
 
@@ -40,16 +41,19 @@ def run_script(script: str | Path, args: Sequence[str] = (), *,
             warnings.showwarning = _show_warning
             runpy.run_path(str(path), run_name="__main__")
     except KitError as exc:
+        safety.script_ended(safety.ending_of(exc))
         if on_error is not None:
             on_error(exc, student_line(exc))
         print(f"kit: {exc.explain()}{_where(exc)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        safety.script_ended(safety.ending_of(exc))
         print("kit: stopped (Ctrl+C); the kit's outputs are safe", file=sys.stderr)
         return 130
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except Exception as exc:
+        safety.script_ended(safety.ending_of(exc))
         if on_error is not None:
             on_error(exc, student_line(exc))
         _report(exc)

@@ -17,6 +17,7 @@ import pytest
 from browser import chromium
 from ci_policy import pytest_runtest_makereport  # noqa: F401  (a hook: no skips in CI)
 from helpers import unavailable
+from loopback_only import narrow_wildcard_binds, pytest_configure  # noqa: F401  (the guard)
 from slow_tests import (  # noqa: F401  (hooks: the slowest tests run in CI or with --slow)
     pytest_addoption,
     pytest_collection_modifyitems,

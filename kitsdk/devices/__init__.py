@@ -14,6 +14,7 @@ from .button import Button
 from .buzzers import Buzzer, TonalBuzzer
 from .camera import Camera
 from .distance import DistanceSensor
+from .drone import Drone
 from .firmata import FirmataBoard
 from .firmata_gpio import FirmataFactory, FirmataPin
 from .leds import LED, PWMLED, RGBLED
@@ -38,6 +39,7 @@ __all__ = [
     "Buzzer",
     "Camera",
     "DistanceSensor",
+    "Drone",
     "DriveBase",
     "FirmataBoard",
     "FirmataFactory",

@@ -76,7 +76,7 @@ def _explain_callback_error(device: Any, fn: Callable[..., Any], exc: BaseExcept
 #: What a closed device still answers: who it is, that it is closed, what it measured, and
 #: ``close()`` again. Everything else public raises ``DeviceClosed``.
 STILL_ANSWERED = frozenset({"name", "describe", "closed", "close", "safe", "is_output",
-                            "is_motor", "options", "channels", "held", "callback_errors",
+                            "is_motor", "flies", "options", "channels", "held", "callback_errors",
                             "looks"})
 
 
@@ -97,6 +97,8 @@ class KitDevice:
     #: Outputs stop on ``stop()`` and at exit; motors stop before anything else.
     is_output: ClassVar[bool] = False
     is_motor: ClassVar[bool] = False
+    #: A part that flies (a drone, also a motor): it lands before any other motor stops.
+    flies: ClassVar[bool] = False
     if TYPE_CHECKING:
 
         @property

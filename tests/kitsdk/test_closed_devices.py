@@ -44,7 +44,7 @@ def every_driver(make_kit: Callable[..., Kit], tmp_path: Path) -> list[KitDevice
     bench = tmp_path / "bench.toml"
     bench.write_text(BENCH + BOARD_PARTS)
     devices: dict[type, KitDevice] = {}
-    for profile in ("starter", "rover", "weather-station", bench):
+    for profile in ("starter", "rover", "weather-station", "drone", bench):
         for device in make_kit(profile):
             devices.setdefault(type(device), device)
     return list(devices.values())
