@@ -119,6 +119,9 @@ class Drone(StandaloneDevice):
         Channel("roll", "°", "tilt right (+) or left", low=-180, high=180),
         Channel("yaw", "°", "heading, clockwise from take-off", low=-180, high=180),
         Channel("temperature", "°C", "the drone's own temperature"),
+        Channel("x", "cm", "forward of the take-off spot along its first heading, as the kit "
+                "reckons it from the moves flown"),
+        Channel("y", "cm", "left of the take-off spot, as the kit reckons it"),
     )
 
     def __init__(self, *, host: str = "192.168.10.1", space: dict[str, float] | None = None,
@@ -271,7 +274,8 @@ class Drone(StandaloneDevice):
                        if "templ" in state and "temph" in state else None)
         values = {"flying": self._flying, "height": state.get("h"), "battery": state.get("bat"),
                   "speed": speed, "pitch": state.get("pitch"), "roll": state.get("roll"),
-                  "yaw": state.get("yaw"), "temperature": temperature}
+                  "yaw": state.get("yaw"), "temperature": temperature,
+                  "x": round(self.pose.x, 1), "y": round(self.pose.y, 1)}
         return {c.name: Reading(values[c.name], c.unit) for c in self.channels}
 
     # -- the safety net --------------------------------------------------------------------

@@ -206,7 +206,8 @@ def test_the_kit_flies_a_square_and_lands_where_it_started(kit: Kit, sim: SimTel
     assert Pose().distance_to(sim.pose) < 1 and sim.pose.yaw == pytest.approx(0)
     readings = drone.read()
     assert set(readings) == {"flying", "height", "battery", "speed", "pitch", "roll", "yaw",
-                             "temperature"}
+                             "temperature", "x", "y"}
+    assert abs(readings["x"].value) < 1 and abs(readings["y"].value) < 1
     assert readings["flying"].value is False and readings["height"].unit == "cm"
 
 
