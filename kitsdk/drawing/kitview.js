@@ -2,7 +2,8 @@
 // Plain browser JavaScript, no build step; used by the student's kit view (page.js) and,
 // read-only, by the lab's kit page and the room's tiles. The data it draws is described in the
 // kit view contract: KitDrawing.create(container, description, options) -> {update(state),
-// destroy()}; options: interactive, still (no spinning wheels), and the view's callbacks.
+// destroy()}; options: interactive, still (no spinning wheels or rotors), and the view's
+// callbacks.
 // The controls for simulated inputs (controls.js) and the rover's floor (world.js) are files of
 // their own, loaded after this one: only the student's interactive view uses them, and the
 // lab's read-only page, which has no world, loads this file alone.
@@ -79,8 +80,9 @@
   }
 
   // --- the kinds: each draws its part into a card and returns draw(values) ----------------
-  // draw() returns {state: data-state, text: the reading shown, active?: a class for "doing
-  // something", sound?: Hz for a buzzer, speeds?: wheel speeds}.
+  // draw() returns {state: data-state, text: the reading shown, said?: a longer one for the
+  // card's label (else text), active?: a class for "doing something", sound?: Hz for a buzzer,
+  // speeds?: wheel speeds}.
   function ledShape(s, colour, legs) {
     var glow = svg("circle", {cx: 50, cy: 36, r: 30, class: "kv-glow", fill: colour, opacity: 0}, s);
     legs.forEach(function (x, i) {
@@ -340,6 +342,159 @@
     },
   };
 
+  // --- the drone: its flight space from above ---------------------------------------------
+  // The room's box to scale (look.space: length, width, height in cm), x forward along the
+  // first heading (right), y to the left (up), the take-off spot at the floor's centre. The
+  // drone is a marker larger than life (a Tello is 18 cm across), turned by its yaw (degrees
+  // clockwise, as SVG turns), its shadow falling further off the higher it flies; beside the
+  // plan, its battery and a gauge of its height against the box's.
+  var PLAN = {x: 4, y: 4, w: 100, h: 92};  // where the floor plan fits in the 150 x 100 art
+  var GAUGE = {x: 124, top: 40, bottom: 84};
+
+  // The floor plan, its metre grid (5 m in a hall) and the take-off spot: {k: art units a
+  // cm, cx, cy: the take-off spot}.
+  function floorPlan(s, L, W) {
+    var k = Math.min(PLAN.w / L, PLAN.h / W);
+    var cx = PLAN.x + PLAN.w / 2, cy = PLAN.y + PLAN.h / 2;
+    var left = round(cx - L * k / 2, 2), right = round(cx + L * k / 2, 2);
+    var top = round(cy - W * k / 2, 2), bottom = round(cy + W * k / 2, 2);
+    svg("rect", {x: left, y: top, width: round(right - left, 2), height: round(bottom - top, 2),
+                 class: "kv-room"}, s);
+    var metres = L > 1200 || W > 1200 ? 5 : 1;
+    for (var m = metres; m * 100 < Math.max(L, W) / 2; m += metres) {
+      [-1, 1].forEach(function (side) {
+        var at = side * m * 100 * k;
+        if (m * 100 < L / 2) {
+          svg("line", {x1: round(cx + at, 2), y1: top, x2: round(cx + at, 2), y2: bottom,
+                       class: "kv-metre"}, s);
+        }
+        if (m * 100 < W / 2) {
+          svg("line", {x1: left, y1: round(cy + at, 2), x2: right, y2: round(cy + at, 2),
+                       class: "kv-metre"}, s);
+        }
+      });
+    }
+    svg("circle", {cx: cx, cy: cy, r: 7, class: "kv-pad"}, s);
+    svg("path", {d: "M" + (cx - 2.5) + " " + (cy - 3.5) + " v7 m5 -7 v7 m-5 -3.5 h5",
+                 class: "kv-pad-h"}, s);
+    return {k: k, cx: cx, cy: cy};
+  }
+
+  // A quadcopter from above, nose to the right (+x), and its shadow: {body, shadow, rotors}.
+  function quadcopter(s) {
+    var shadow = svg("g", {class: "kv-drone-shadow"}, s);
+    var body = svg("g", {class: "kv-drone", "data-drone": "drone"}, s);
+    var arms = [[5.5, -5.5], [5.5, 5.5], [-5.5, 5.5], [-5.5, -5.5]];
+    arms.forEach(function (p) { svg("circle", {cx: p[0], cy: p[1], r: 4.4}, shadow); });
+    svg("rect", {x: -4.5, y: -3.5, width: 9, height: 7, rx: 2}, shadow);
+    arms.forEach(function (p) {
+      svg("line", {x1: 0, y1: 0, x2: p[0], y2: p[1], class: "kv-arm"}, body);
+    });
+    var rotors = svg("g", {class: "kv-rotors"}, body);
+    arms.forEach(function (p, i) {
+      var at = svg("g", {transform: "translate(" + p[0] + " " + p[1] + ")"}, rotors);
+      svg("circle", {r: 4.4, class: "kv-guard" + (p[0] > 0 ? " kv-front" : "")}, at);
+      svg("circle", {r: 3.8, class: "kv-disc"}, at);  // the blur of a turning rotor
+      var blades = svg("g", {class: "kv-blades" + (i % 2 ? " kv-ccw" : "")}, at);
+      svg("line", {x1: -3.6, y1: 0, x2: 3.6, y2: 0, transform: "rotate(" + (45 + 90 * i) + ")"},
+          blades);
+      svg("circle", {r: 0.9, class: "kv-hub"}, at);
+    });
+    svg("rect", {x: -4.5, y: -3.5, width: 9, height: 7, rx: 2, class: "kv-hull"}, body);
+    svg("path", {d: "M7.5 0 L4.5 -2.2 V2.2 Z", class: "kv-nose"}, body);
+    svg("circle", {cx: 3.2, cy: 0, r: 1.1, class: "kv-lens"}, body);
+    return {body: body, shadow: shadow, rotors: rotors};
+  }
+
+  // The battery and the height gauge beside the plan: show(battery %, height cm).
+  function droneGauges(s, H) {
+    svg("rect", {x: 112, y: 4, width: 28, height: 12, rx: 2, class: "kv-cell"}, s);
+    svg("rect", {x: 140, y: 7.5, width: 3, height: 5, rx: 1, class: "kv-cell-tip"}, s);
+    var charge = svg("rect", {x: 114, y: 6, width: 0, height: 8, rx: 1, class: "kv-charge"}, s);
+    var percent = svg("text", {x: 128, y: 27, class: "kv-drone-text"}, s);
+    svg("text", {x: 128, y: 37, class: "kv-drone-small"}, s).textContent = round(H / 100, 1) + " m";
+    var span = GAUGE.bottom - GAUGE.top;
+    svg("rect", {x: GAUGE.x, y: GAUGE.top, width: 8, height: span, rx: 1.5, class: "kv-track"}, s);
+    var level = svg("rect", {x: GAUGE.x, y: GAUGE.bottom, width: 8, height: 0, rx: 1.5,
+                             class: "kv-level"}, s);
+    [GAUGE.top, GAUGE.bottom].forEach(function (y) {  // the ceiling and the floor
+      svg("line", {x1: GAUGE.x - 4, y1: y, x2: GAUGE.x + 12, y2: y, class: "kv-ground"}, s);
+    });
+    var height = svg("text", {x: 128, y: 96, class: "kv-drone-text", "data-drone": "height"}, s);
+    return function show(battery, h) {
+      var b = battery === null ? 0 : clamp(battery, 0, 100);
+      attr(charge, "width", round(24 * b / 100, 2));
+      attr(charge, "class", "kv-charge" + (b <= 20 ? " kv-low" : b <= 50 ? " kv-half" : ""));
+      text(percent, battery === null ? "–" : Math.round(battery) + "%");
+      var shown = round(span * clamp(h || 0, 0, H) / H, 2);
+      attr(level, "y", round(GAUGE.bottom - shown, 2));
+      attr(level, "height", shown);
+      text(height, h === null ? "–" : Math.round(h) + " cm");
+    };
+  }
+
+  // Where it is, in words: "50 cm forward and 20 cm left of the take-off spot".
+  function whereFrom(x, y, up) {
+    var along = Math.round(x), across = Math.round(y);
+    if (!along && !across) return (up ? "over" : "on") + " the take-off spot";
+    return [along ? Math.abs(along) + " cm " + (along > 0 ? "forward" : "back") : "",
+            across ? Math.abs(across) + " cm " + (across > 0 ? "left" : "right") : ""]
+      .filter(Boolean).join(" and ") + " of the take-off spot";
+  }
+
+  function dronePart(part, card) {
+    var s = card.art;
+    attr(s, "viewBox", "0 0 150 100");
+    var box = (Array.isArray(part.look.space) ? part.look.space : []).map(function (v) {
+      return num(v) !== null && v > 0 ? v : null;
+    });
+    var L = box[0] || 400, W = box[1] || 300, H = box[2] || 200;
+    var plan = floorPlan(s, L, W);
+    var trail = svg("polyline", {points: "", class: "kv-trail"}, s);  // where it has been
+    var copter = quadcopter(s);
+    var gauges = droneGauges(s, H);
+    var spins = !card.still;
+    var path = [];
+
+    return function (v) {
+      var h = num(v.height), battery = num(v.battery), x = num(v.x), y = num(v.y);
+      var yaw = num(v.yaw), flying = bool(v.flying);
+      var known = flying !== null || h !== null;  // in the air or on the ground, we know which
+      // In the air while it climbs and lands too, when the kit calls it neither yet.
+      var up = flying === true || (h !== null && h > 0);
+      var lifted = clamp(h || 0, 0, H) / H;
+      var sx = round(plan.cx + clamp(x || 0, -L / 2, L / 2) * plan.k, 2);
+      var sy = round(plan.cy - clamp(y || 0, -W / 2, W / 2) * plan.k, 2);
+      var turn = round(yaw || 0, 1), off = round(10 * lifted, 2);
+      attr(copter.body, "transform", "translate(" + sx + " " + sy + ") rotate(" + turn +
+           ") scale(" + round(1 + 0.25 * lifted, 3) + ")");
+      attr(copter.body, "data-pose", round(x || 0, 1) + "," + round(y || 0, 1) + "," + turn);
+      attr(copter.shadow, "transform", "translate(" + round(sx + off, 2) + " " +
+           round(sy + off, 2) + ") rotate(" + turn + ")");
+      attr(copter.shadow, "opacity", up ? round(0.35 - 0.2 * lifted, 2) : 0);  // landed: under it
+      copter.rotors.classList.toggle("kv-spinning", up && spins);
+      var last = path[path.length - 1];
+      if (x !== null && y !== null &&
+          (!last || Math.abs(last[0] - sx) + Math.abs(last[1] - sy) > 0.2)) {
+        path.push([sx, sy]);
+        if (path.length > 200) path.shift();
+        attr(trail, "points", path.map(function (p) { return p[0] + "," + p[1]; }).join(" "));
+      }
+      gauges(battery, h);
+      if (!known && battery === null) return {state: "unknown", text: "–"};
+      var said = ["battery " + (battery === null ? "–" : withUnit(Math.round(battery), "%"))];
+      if (known) said.push(!up ? "landed" : h === null ? "flying" : "flying " + Math.round(h) + " cm up");
+      var more = x !== null && y !== null ? [whereFrom(x, y, up)] : [];
+      var turned = Math.round(((turn % 360) + 540) % 360 - 180);
+      if (yaw !== null && turned) {
+        more.push("turned " + Math.abs(turned) + "° " + (turned > 0 ? "right" : "left"));
+      }
+      return {state: !known ? "unknown" : up ? "flying" : "landed", text: said.join(", "),
+              said: said.concat(more).join(", "), active: up};
+    };
+  }
+  KINDS.drone = dronePart;
+
   // Any other kind (a kit maker's own): a labelled box listing its channels.
   function plainPart(part, card) {
     var s = card.art;
@@ -376,6 +531,7 @@
     this.reading = html("span", {class: "kv-reading"}, caption, "–");
     this.cameraUrl = drawing.options.cameraUrl;
     this.spin = drawing.spin;
+    this.still = Boolean(drawing.options.still);  // no animation: the room's tiles
     this.key = undefined;
     this.sound = 0;
     var kind = Object.prototype.hasOwnProperty.call(KINDS, part.kind) ? KINDS[part.kind] : plainPart;
@@ -388,7 +544,7 @@
     this.key = key;
     var shown = this.draw(values && typeof values === "object" ? values : {});
     attr(this.node, "data-state", shown.state);
-    attr(this.node, "aria-label", this.label + ": " + shown.text);
+    attr(this.node, "aria-label", this.label + ": " + (shown.said || shown.text));
     this.node.classList.toggle("kv-active", Boolean(shown.active));
     text(this.reading, shown.text);
     if (shown.sound !== undefined && shown.sound !== this.sound) {

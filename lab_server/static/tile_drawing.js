@@ -19,22 +19,27 @@
     var cards = Array.prototype.slice.call(holder.querySelectorAll(".kv-card"));
     var root = document.createElementNS(SVG_NS, "svg");
     root.setAttribute("class", "kitview");
-    root.setAttribute("viewBox", "0 0 " + Math.max(100, cards.length * 100) + " 100");
     root.setAttribute("aria-hidden", "true");
     // Each card's picture moves into the one <svg>, inside a group that mirrors the card's
     // state and class (kitview.css's state rules look for them); the drawing keeps updating
-    // the same nodes, wherever they are.
-    var groups = cards.map(function (card, i) {
+    // the same nodes, wherever they are. A picture is 100 high and as wide as its own
+    // viewBox says (a drone's flight space is wider than a LED).
+    var x = 0;
+    var groups = cards.map(function (card) {
       var group = document.createElementNS(SVG_NS, "g");
       group.setAttribute("data-device", card.dataset.device);
       var art = card.querySelector("svg.kv-art");
-      art.setAttribute("x", String(i * 100));
-      art.setAttribute("width", "100");
+      var view = art.viewBox.baseVal;
+      var width = view && view.height > 0 ? Math.round(100 * view.width / view.height) : 100;
+      art.setAttribute("x", String(x));
+      art.setAttribute("width", String(width));
       art.setAttribute("height", "100");
+      x += width;
       group.appendChild(art);
       root.appendChild(group);
       return {card: card, group: group};
     });
+    root.setAttribute("viewBox", "0 0 " + Math.max(100, x) + " 100");
     box.appendChild(root);
 
     function update(values) {

@@ -4,7 +4,8 @@ A *readout* is one channel as a teacher reads it, worked out once here from what
 of itself (its parts, else its channel catalogue) so that the room's tiles, the kit page and
 the live updates in the browser agree. The room shows a few *key* readouts per kit, chosen
 from the kit's description, not from its latest values: a tile shows the same readings
-whether the kit is online, offline or locked.
+whether the kit is online, offline or locked. A kind of part may name its telling channels
+(a drone's battery, then its height): they come first, on the tile and on the kit's page.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any, TypeGuard
 KEY_READOUTS = 3
 """How many readings a room tile shows."""
 
-#: Which parts a tile shows first: what the kit senses, then what it does.
-_PRIORITY = ("distance", "light", "temperature", "line", "button", "analog", "drive_base",
-             "motor", "servo", "led", "rgb_led", "buzzer", "drone")
+#: Which parts a tile shows first: what flies (its battery can run out in the air), what the
+#: kit senses, then what it does.
+_PRIORITY = ("drone", "distance", "light", "temperature", "line", "button", "analog",
+             "drive_base", "motor", "servo", "led", "rgb_led", "buzzer")
+
+#: A kind's telling channels, first first; its others follow them in the kit's order.
+_TELLING = {"drone": ("battery", "height", "flying")}
 
 #: Booleans in words, by channel name: (true, false).
 _WORDS = {"pressed": ("pressed", "released"), "line": ("on line", "no line"),
@@ -71,13 +76,14 @@ def catalogue(channels: Mapping[str, Mapping[str, str]] | None,
 
 def readouts(parts: Iterable[Mapping[str, Any]] | None,
              channels: Mapping[str, Mapping[str, str]] | None) -> list[Readout]:
-    """Every channel of a kit, in the kit's own order, from its parts where it described them.
+    """Every channel of a kit, in the kit's own order (a part's telling channels first),
+    from its parts where it described them.
 
     A channel in the catalogue that no part names (an older agent, a driver's extra) still
     gets a readout, labelled by its name."""
     found: dict[str, Readout] = {}
     for part in parts or ():
-        for channel in part.get("channels") or ():
+        for channel in _telling_first(part):
             readout = _from_part(part, channel)
             found[readout.key] = readout
     for device, chans in (channels or {}).items():
@@ -91,7 +97,8 @@ def readouts(parts: Iterable[Mapping[str, Any]] | None,
 def key_readouts(parts: Iterable[Mapping[str, Any]] | None,
                  channels: Mapping[str, Mapping[str, str]] | None,
                  limit: int = KEY_READOUTS) -> list[Readout]:
-    """The few readings a tile shows: sensors before outputs, the kit's order within a kind."""
+    """The few readings a tile shows: a drone's first, then sensors before outputs; the
+    kit's order within a kind, a part's telling channels first."""
     kinds = {part.get("name"): part.get("kind") for part in parts or ()}
     every = readouts(parts, channels)
 
@@ -101,6 +108,18 @@ def key_readouts(parts: Iterable[Mapping[str, Any]] | None,
         return (_PRIORITY.index(kind) if kind in _PRIORITY else len(_PRIORITY), index)
 
     return [readout for _, readout in sorted(enumerate(every), key=rank)[:limit]]
+
+
+def _telling_first(part: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A part's channels, those its kind names as telling (``_TELLING``) first."""
+    telling = _TELLING.get(str(part.get("kind")), ())
+    channels = list(part.get("channels") or ())
+
+    def rank(channel: Mapping[str, Any]) -> int:
+        name = channel.get("name")
+        return telling.index(name) if name in telling else len(telling)
+
+    return sorted(channels, key=rank)
 
 
 def _from_part(part: Mapping[str, Any], channel: Mapping[str, Any]) -> Readout:
