@@ -6,7 +6,8 @@ The guard wraps the socket calls that address a peer (``connect``, ``connect_ex`
 ``sendto``) for the whole run. ``narrow_wildcard_binds`` is for programs that bind every
 address, djitellopy among them (``("", 8889)``): on one machine it and the simulated
 Tello would both want port 8889, which on a real network sit on two hosts; narrowed to
-127.0.0.1, the program keeps 127.0.0.1:8889 and the drone 127.0.0.2:8889.
+127.0.0.9 (djitellopy keeps its sockets for the whole process), the program holds
+127.0.0.9:8889 and leaves 127.0.0.1:8889 to the kits' own simulated drones.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import pytest
 
 _real = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto",
                                                          "bind")}
+
+
+#: Where wildcard binds go: an address no simulated drone of the tests answers on.
+NARROWED = "127.0.0.9"
 
 
 class NotLoopback(AssertionError):
@@ -66,12 +71,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def _narrowed_bind(self: socket.socket, address: Any) -> Any:
     if self.family == socket.AF_INET and isinstance(address, tuple) and address[0] in (
             "", "0.0.0.0"):
-        address = ("127.0.0.1", *address[1:])
+        address = (NARROWED, *address[1:])
     return _real["bind"](self, address)
 
 
 @pytest.fixture
 def narrow_wildcard_binds(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Binds to every address (``""``, ``0.0.0.0``) become binds to 127.0.0.1."""
+    """Binds to every address (``""``, ``0.0.0.0``) become binds to ``NARROWED``."""
     monkeypatch.setattr(socket.socket, "bind", _narrowed_bind)
     yield
