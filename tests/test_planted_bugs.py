@@ -64,7 +64,7 @@ BUGS = [
     # -- the safety net: motors stop however a script ends ----------------------------------
     Bug("safety-sigterm-handler-does-not-stop", SAFETY,
         "    # motor turning. Then unwind like any exit so 'finally' and 'with' blocks run.\n"
-        "    stop_all()\n",
+        '    stop_all("the script was stopped (SIGTERM)")\n',
         "    # motor turning. Then unwind like any exit so 'finally' and 'with' blocks run.\n",
         (f"{T_SAFETY}::test_sigterm_stops_the_motors_of_a_script_that_swallows_the_exit",)),
     Bug("safety-no-sigterm-handler", SAFETY,
