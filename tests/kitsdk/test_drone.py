@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from drone_kits import drone_profile
 from helpers import wait_until
 
 from kitsdk import BadValue, DroneError, Kit
@@ -22,21 +23,6 @@ from kitsdk.tello import Pose, Space
 
 #: Simulated drones fly ten times faster than real ones here: a take-off takes 0.4 s.
 FAST = 10.0
-
-
-def drone_profile(folder: Path, host: str, *, scale: float = FAST,
-                  space: str = "{ length = 4.0, width = 3.0, height = 2.0 }") -> Path:
-    path = folder / "drone.toml"
-    path.write_text(f"""
-[kit]
-name = "drone"
-[devices.drone]
-driver = "tello"
-sim_host = "{host}"
-sim_time_scale = {scale}
-space = {space}
-""")
-    return path
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import drone_kits
 import pytest
 from accessibility import violations
 from browser import WAIT_MS
@@ -42,17 +43,7 @@ GEOMETRY = """() => {
 
 def drone_profile(folder: Path) -> Path:
     """The built-in drone's flight space, flown by this module's own simulated Tello."""
-    path = folder / "drone.toml"
-    path.write_text(f"""
-[kit]
-name = "drone"
-[devices.drone]
-driver = "tello"
-sim_host = "{HOST}"
-sim_time_scale = {FAST}
-space = {{ length = 4.0, width = 3.0, height = 2.0 }}
-""")
-    return path
+    return drone_kits.drone_profile(folder, HOST, scale=FAST)
 
 
 @pytest.fixture
