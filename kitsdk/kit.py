@@ -157,6 +157,16 @@ class Kit:
                 if device.is_output and not device.is_motor:
                     device.stop()
 
+    def emergency(self, reason: str = "") -> None:
+        """Stop every motor at once, a drone's in the air too (it falls where it is), then
+        every output: the teacher's last resort, when landing would be worse.
+
+        It takes no turn behind a stop in progress (a landing takes seconds), so that the
+        motors are cut whatever else is stopping them."""
+        for device in self._motors():
+            device.emergency(reason)
+        self.stop(reason)
+
     def close(self) -> None:
         """Stop everything and release the parts; safe to call twice.
 

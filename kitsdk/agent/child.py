@@ -8,7 +8,8 @@ of a socket pair on FD. Here, in the script's own process:
 - the script's printed lines are copied to the agent, for the teacher's event log, and
   its lesson progress (``kitsdk.lessons.progress``) goes to the lab as events;
 - the agent's orders are obeyed from a thread of their own, so they work even while the
-  script spins in ``while True: pass``: ``stop`` stops every output, ``hold_motors``
+  script spins in ``while True: pass``: ``stop`` stops every output (saying why),
+  ``emergency`` stops every motor at once, a drone's in the air too, ``hold_motors``
   stops the motors and keeps them stopped (the lab link is lost), ``release_motors`` lets
   them run again;
 - the script dies with the agent: Linux sends it SIGTERM (the safety net's stop) the moment
@@ -96,7 +97,11 @@ class Reporter:
         for message in self.channel:
             kind = message["type"]
             if kind == "stop":
-                safety.stop_all()
+                safety.stop_all(str(message.get("reason", "")))
+            elif kind == "emergency":  # never waits on a stop in progress: see Kit.emergency
+                for kit in safety.kits():
+                    kit.emergency(str(message.get("reason", "")))
+                self.channel.send("emergency_done")
             elif kind == "hold_motors":
                 for kit in safety.kits():
                     kit.hold_motors(str(message.get("reason", "the teacher stopped them")))

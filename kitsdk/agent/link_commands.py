@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from ..exc import BadMessage
 from ..telemetry import (
     ALL_KITS,
+    ONE_KIT_ONLY,
     Command,
     CommandAck,
     Kind,
@@ -92,6 +93,8 @@ def read_command(
         return refuse(_KIND_OF_FIELD.get(exc.field, "invalid"), str(exc))
     if not isinstance(message, Command):  # decode reads the kind from the topic: cannot happen
         return refuse("foreign_topic", f"{topic} carried a {message.NAME}, not a command")
+    if message.name in ONE_KIT_ONLY and where.kit == ALL_KITS:
+        return refuse("invalid", f"{message.name} goes to one kit at a time, never to all")
     return message
 
 

@@ -44,18 +44,22 @@ DRAIN = 1.0
 @dataclass(frozen=True)
 class Ending:
     """Why the agent ended a run: ``how`` is ``stopped`` or ``reset``, ``by`` is who asked
-    (``teacher``, ``student`` or ``agent``)."""
+    (``teacher``, ``student`` or ``agent``), ``words`` what the script's parts say as they
+    stop (``drone: landed (the teacher stopped the kit)``)."""
 
     how: str
     by: str
+    words: str
 
 
-#: The endings the agent reports: the teacher's stop (or lock) and reset, the student's
-#: Ctrl+C in ``kit run``, and the agent's own shutdown.
-TEACHER_STOP = Ending("stopped", "teacher")
-TEACHER_RESET = Ending("reset", "teacher")
-STUDENT_STOP = Ending("stopped", "student")
-AGENT_STOP = Ending("stopped", "agent")
+#: The endings the agent reports: the teacher's stop (or lock), emergency and reset, the
+#: student's Ctrl+C in ``kit run``, and the agent's own shutdown.
+TEACHER_STOP = Ending("stopped", "teacher", "the teacher stopped the kit")
+TEACHER_LOCK = Ending("stopped", "teacher", "the teacher locked the kit")
+TEACHER_EMERGENCY = Ending("stopped", "teacher", "the teacher's emergency stop")
+TEACHER_RESET = Ending("reset", "teacher", "the teacher reset the kit")
+STUDENT_STOP = Ending("stopped", "student", "the script was stopped with Ctrl+C")
+AGENT_STOP = Ending("stopped", "agent", "the kit agent stopped")
 
 
 @dataclass(frozen=True)
@@ -133,6 +137,7 @@ class ScriptRun:
         self.crash: Crash | None = None
         self._on_message = on_message
         self._on_exit = on_exit
+        self._emergency_done = threading.Event()
         ours, theirs = socket.socketpair()
         self.channel = Channel(ours)
         # UNDER_AGENT holds the agent's pid: the child checks that its parent still is it.
@@ -165,6 +170,15 @@ class ScriptRun:
     def send(self, message_type: str, /, **fields: Any) -> bool:
         return self.channel.send(message_type, **fields)
 
+    def emergency(self, ending: Ending, timeout: float) -> bool:
+        """Have the script's process stop its motors at once (``Kit.emergency``), and wait
+        up to ``timeout`` s for it to say it did: True if it did. The run ends with
+        ``ending``, even if the script ends by itself before its ``stop``."""
+        if self.ending is None:
+            self.ending = ending
+        self._emergency_done.clear()
+        return self.send("emergency", reason=ending.words) and self._emergency_done.wait(timeout)
+
     def stop(self, grace: float = 0.25, ending: Ending = AGENT_STOP) -> int:
         """End the script: outputs off now, SIGTERM, SIGKILL after ``grace`` seconds.
 
@@ -174,7 +188,7 @@ class ScriptRun:
         if not self.exited.is_set():
             if self.ending is None:
                 self.ending = ending
-            self.send("stop")
+            self.send("stop", reason=ending.words)
             self._signal(signal.SIGTERM)
             if not self.exited.wait(grace):
                 self._signal(signal.SIGKILL)
@@ -199,6 +213,8 @@ class ScriptRun:
         for message in self.channel:
             if message["type"] == "output":
                 self.tail.append(str(message.get("text", "")))
+            elif message["type"] == "emergency_done":
+                self._emergency_done.set()
             elif message["type"] == "crashed":
                 line = message.get("line")
                 self.crash = Crash(str(message.get("exception", "Exception")),

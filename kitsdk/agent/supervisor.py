@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from .. import __version__
+from .. import __version__, safety
 from ..exc import BadMessage, KitError
 from ..kit import Kit
 from ..sampling import sample
@@ -43,9 +43,21 @@ from ..telemetry.parts import parts_from_json
 from .config import AgentConfig
 from .leftover import RecordFile
 from .outbox import Outbox
-from .runner import AGENT_STOP, TEACHER_RESET, TEACHER_STOP, Ending, ScriptRun
+from .runner import (
+    AGENT_STOP,
+    TEACHER_EMERGENCY,
+    TEACHER_LOCK,
+    TEACHER_RESET,
+    TEACHER_STOP,
+    Ending,
+    ScriptRun,
+)
 
 log = logging.getLogger(__name__)
+
+#: Seconds the script's process gets to cut its motors on an emergency before the agent
+#: ends it and cuts them itself.
+EMERGENCY_WAIT = 1.0
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -118,6 +130,11 @@ class Agent:
         self._record = RecordFile(config.script_record)
         leftover = self._record.end_leftover()
         self.kit: Kit | None = self._build_kit()
+        self._kept = self._keep_simulated_drones(self.kit)
+        #: Seconds a script gets to end before SIGKILL: longer when the kit flies, so that
+        #: its drone lands from the script's own process, which tells the student why.
+        self._grace = max(config.stop_grace, config.landing_grace) \
+            if any(device.flies for device in self.kit) else config.stop_grace
         Path(config.outbox).parent.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries,
                              max_bytes=int(config.outbox_mb * 1024 * 1024))
@@ -132,10 +149,23 @@ class Agent:
     # -- the kit ---------------------------------------------------------------------------
     def _build_kit(self) -> Kit:
         kit = Kit(self.config.profile or None, backend=self.backend)
+        # The profile's own name: ``config.profile`` may be a file's path, no name at all.
+        self._kit_name = kit.name
         self._own_channels = {name: {c.name: c.unit for c in chans}
                               for name, chans in kit.channels().items()}
         self._own_parts = kit.parts()
         return kit
+
+    @staticmethod
+    def _keep_simulated_drones(kit: Kit) -> list[Any]:
+        """In simulation, the kit's simulated drones, kept for the agent's whole life: a
+        drone outlives the scripts that fly it, as a real one does, so every script (each
+        in a process of its own) flies the same one, and it can land after a script is
+        gone."""
+        if not kit.simulated:
+            return []
+        drones = [getattr(device, "sim", None) for device in kit if device.flies]
+        return [drone for drone in drones if drone is not None and kit.sim.let_go(drone)]
 
     def status(self) -> Status:
         """The kit's status now, for the retained status topic."""
@@ -144,7 +174,7 @@ class Agent:
             running = Running(kind="script", name=self.run.script.name) if self.run else None
             channels = self._child_channels or self._own_channels
             parts = self._child_parts or self._own_parts
-            profile = self.kit.name if self.kit else (self.config.profile or "unknown")
+            profile = self._kit_name
             message = self.locked
         return Status(state=state, session=self.link.session, profile=profile, sdk=__version__,
                       channels=channels, running=running, parts=parts, message=message)
@@ -261,20 +291,33 @@ class Agent:
             self._record.clear()
             self._child_readings, self._child_channels, self._child_parts = None, {}, ()
             self.kit = self._build_kit()  # take the pins back: every output to its safe level
+            kit = self.kit
             if not self.link.connected and self._lab_lost_timer is None:
                 self.kit.hold_motors("the lab link is lost")
         output = list(run.tail) if run else []
         ending = run.ending if run else None
         if ending is not None:  # the agent ended it: stopped or reset, never a crash
             self.emit(f"script.{ending.how}", script=script.name, by=ending.by, output=output)
+            why = ending.words
         elif code == 0:
             self.emit("script.finished", script=script.name, code=code, output=output)
+            why = "the script ended"
         else:
-            self.emit("script.crashed", script=script.name, error=_why_crashed(run, code),
-                      output=output)
+            error = _why_crashed(run, code)
+            self.emit("script.crashed", script=script.name, error=error, output=output)
+            why = f"the script ended ({error})"
+        self._land(kit, why)  # a drone its script could not land (killed in the air)
         self.link.publish_status()
         if on_exit is not None:
             on_exit(code)
+
+    def _land(self, kit: Kit, why: str) -> None:
+        """Land ``kit``'s drones, if any is in the air, without holding the pins' lock:
+        a landing takes seconds."""
+        try:
+            kit.stop_motors(why)
+        except KitError as exc:  # the kit went to the next script meanwhile, or the drone
+            self.count_error("landing", exc)  # is out of reach (it lands by itself then)
 
     def stop_script(self, ending: Ending = AGENT_STOP) -> bool:
         """End the running script, if any (see ``ScriptRun.stop``); True if one ran.
@@ -284,7 +327,7 @@ class Agent:
         run = self.run
         if run is None:
             return False
-        run.stop(self.config.stop_grace, ending)
+        run.stop(self._grace, ending)
         return True
 
     # -- commands ----------------------------------------------------------------------------
@@ -305,18 +348,41 @@ class Agent:
         return CommandAck(id=command.id, outcome="ok", message=result)
 
     def _cmd_stop(self) -> str:
-        ended = self.stop_script(TEACHER_STOP)
+        return self._stop(TEACHER_STOP)
+
+    def _stop(self, ending: Ending) -> str:
+        ended = self.stop_script(ending)
         with self._lock:
             if self.kit is not None:
-                self.kit.stop()
+                self.kit.stop(ending.words)
         self.emit("safety.stopped", reason="stop command")
         return "script ended, outputs off" if ended else "outputs off"
+
+    def _cmd_emergency(self) -> str:
+        """The teacher's last resort: every motor stops at once, a drone's in the air too
+        (it falls where it is), then everything stops as for ``stop``.
+
+        The script's own process cuts its drones' motors first, from its orders thread, which
+        no landing in progress holds up; should it not, the agent's kit does once the script
+        is gone. The lab sends it to one kit at a time (``read_command`` refuses it for all).
+        """
+        ending = TEACHER_EMERGENCY
+        run = self.run
+        if run is not None:
+            run.emergency(ending, EMERGENCY_WAIT)
+            self.stop_script(ending)
+        with self._lock:
+            if self.kit is not None:
+                self.kit.emergency(ending.words)
+        self.emit("safety.stopped", reason="emergency command")
+        return "motors stopped at once, outputs off"
 
     def _cmd_reset(self) -> str:
         self.stop_script(TEACHER_RESET)
         with self._lock:
             if self.kit is not None:
-                self.kit.close()
+                with safety.because(TEACHER_RESET.words):
+                    self.kit.close()
             self.kit = self._build_kit()
         self.emit("safety.stopped", reason="reset command")
         return "kit reset to its initial state"
@@ -327,7 +393,7 @@ class Agent:
             notice, said = self._notice, self.locked
         if notice is not None:  # before the stop: the student reads why the script ended
             notice(f"the teacher locked this kit: {said}")
-        self._cmd_stop()
+        self._stop(TEACHER_LOCK)
         self.link.publish_status()
         return "locked"
 
@@ -424,6 +490,8 @@ class Agent:
             if self.kit is not None:
                 self.kit.close()
                 self.kit = None
+            for drone in self._kept:
+                drone.close()
         self.link.stop()
         self.outbox.close()
 

@@ -170,6 +170,12 @@ class KitDevice:
         if self.is_output:
             self.off()  # type: ignore[attr-defined]
 
+    def emergency(self, why: str = "") -> None:
+        """Stop at once, whatever stopping costs (the teacher's emergency): a motor stops
+        as ``stop()`` does, a drone cuts its motors in the air. A part that does something
+        a student will notice says ``why``."""
+        self.stop()
+
     def hold(self) -> None:
         """Stop the part and keep it stopped, whatever the script asks, until ``release()``.
 

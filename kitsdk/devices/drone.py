@@ -230,11 +230,18 @@ class Drone(StandaloneDevice):
             if deadline > time.monotonic():
                 self._ask("battery?")
 
-    def emergency(self) -> None:
-        """Stop the motors at once, wherever it is: it falls. Only when landing is worse."""
-        self._ask("emergency")
-        self._flying = False
-        self.pose = replace(self.pose, z=0)
+    def emergency(self, why: str = "") -> None:
+        """Stop the motors at once, wherever it is: it falls. Only when landing is worse;
+        ``why`` is said in the terminal (``the teacher's emergency stop``)."""
+        was_flying, self._flying = self._flying, False  # before the wire: no landing now
+        try:
+            self._ask("emergency")
+            self.pose = replace(self.pose, z=0)
+            if was_flying:
+                print(f"{self.name}: motors stopped in the air ({why or 'emergency'})",
+                      file=sys.stderr)
+        finally:
+            self._landed.set()  # a hover ends, once it is said
 
     @property
     def flying(self) -> bool:

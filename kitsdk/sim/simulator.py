@@ -94,6 +94,15 @@ class Simulator:
         """Close ``part`` with the simulator: a world model with a clock (a simulated rover)."""
         self._parts.append(part)
 
+    def let_go(self, part: Closeable) -> bool:
+        """Stop owning ``part``: it is no longer closed with the kit, and whoever took it
+        closes it (the kit agent keeps a simulated drone across scripts). False if the kit
+        did not own it."""
+        if part not in self._parts:
+            return False
+        self._parts.remove(part)
+        return True
+
     def close(self, *, close_factory: bool = True) -> None:
         """Detach the simulated parts; close the factory unless it was lent to the kit."""
         for part in self._parts:

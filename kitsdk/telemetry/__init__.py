@@ -28,6 +28,7 @@ from kitsdk.telemetry.codec import (
 from kitsdk.telemetry.messages import (
     COMMANDS,
     EVENTS,
+    ONE_KIT_ONLY,
     THUMBNAIL_MAX,
     Command,
     CommandAck,
@@ -62,6 +63,7 @@ from kitsdk.telemetry.topics import (
 __all__ = [
     "ALL_KITS",
     "COMMANDS",
+    "ONE_KIT_ONLY",
     "EVENTS",
     "KINDS",
     "KIT_KINDS",

@@ -55,7 +55,7 @@ Reading = int | float | bool | None
 State = Literal["online", "offline", "locked"]
 RunKind = Literal["script", "lesson"]
 Outcome = Literal["ok", "refused", "failed"]
-CommandName = Literal["stop", "reset", "lock", "unlock", "identify", "snapshot"]
+CommandName = Literal["stop", "emergency", "reset", "lock", "unlock", "identify", "snapshot"]
 
 THUMBNAIL_MAX = 192 * 1024
 """Largest snapshot JPEG in an ack, in bytes (a 320x240 thumbnail is 10 to 30 KiB)."""
@@ -113,6 +113,7 @@ EVENTS: dict[str, dict[str, Check]] = {
 
 COMMANDS: dict[str, dict[str, Check]] = {
     "stop": {},
+    "emergency": {},
     "reset": {},
     "lock": {"message": check_text},
     "unlock": {},
@@ -120,6 +121,10 @@ COMMANDS: dict[str, dict[str, Check]] = {
     "snapshot": {},
 }
 """Every command name and its arguments."""
+
+ONE_KIT_ONLY = frozenset({"emergency"})
+"""Commands a kit obeys only when sent to it by name, never to all: a drone that falls is
+one decision."""
 
 _STATES = frozenset(get_args(State))
 _RUN_KINDS = frozenset(get_args(RunKind))

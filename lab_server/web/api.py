@@ -28,6 +28,8 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import BadRequest, NotFound
 
+from kitsdk.telemetry import ONE_KIT_ONLY
+
 from ..app import lab
 from .access import current_user, login_required, teacher_required
 from .present import command_json, event_json, jsonable, kit_json
@@ -36,8 +38,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 ALL_KITS = "_all"
 COMMAND_ARGS: dict[str, tuple[str, ...]] = {
-    "stop": (), "reset": (), "lock": ("message",), "unlock": (), "identify": ("seconds",),
-    "snapshot": (),
+    "stop": (), "emergency": (), "reset": (), "lock": ("message",), "unlock": (),
+    "identify": ("seconds",), "snapshot": (),
 }
 
 
@@ -122,6 +124,8 @@ def issue_command(kit: str, name: Any, args: Any) -> Any:
     user = current_user()
     assert user is not None and user.is_teacher
     name, args = command_args(name, args)
+    if kit == ALL_KITS and name in ONE_KIT_ONLY:
+        raise bad("name", f"{name} goes to one kit at a time, never to all")
     if kit != ALL_KITS:
         find_kit(kit)
     try:

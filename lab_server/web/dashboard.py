@@ -105,11 +105,14 @@ def kit(kit: str) -> Any:
     events = [event_json(e) for e in reversed(store.events(kit, limit=50))]  # newest first
     channels = catalogue(record["channels"], latest)
     has_camera = kit_has_camera(record["profile"], channels or {})
+    # A drone's emergency button: only where the kit says it has one (its parts).
+    has_drone = any(part.get("kind") == "drone" for part in record["parts"] or ())
     budget = lab(current_app).services.ingest.budget
     drops = budget.drops(kit).get(kit, {}) if budget is not None else {}
     return render_template("kit.html", kit=record, latest=latest, events=events,
                            channels=channels, readouts=readouts(record["parts"], channels),
-                           has_camera=has_camera, stale=stale_readings(), drops=drops,
+                           has_camera=has_camera, has_drone=has_drone,
+                           stale=stale_readings(), drops=drops,
                            budget=budget)
 
 

@@ -40,6 +40,7 @@ def test_the_kit_page(teacher: FlaskClient, lab: Any) -> None:
                      "uPlot.iife.min.js", 'id="kit-drawing"', "/drawing/kitview.js",
                      "/drawing/kitview.css", "kit_drawing.js"):
         assert expected in page, expected
+    assert 'id="cmd-emergency"' not in page  # a drone's button: this kit has none
     # the simulated kit's status describes no parts: the page says so (and draws channels)
     assert 'data-parts=\'[]\'' in page and 'id="kit-drawing-note" class="note">' in page
     assert teacher.get("/kits/nope").status_code == 404
@@ -68,6 +69,7 @@ def test_a_command_button_sends_and_the_ack_comes_back(teacher: FlaskClient, lab
     ({"name": "reset"}, "reset", {}),
     ({"name": "unlock"}, "unlock", {}),
     ({"name": "snapshot"}, "snapshot", {}),
+    ({"name": "emergency"}, "emergency", {}),
 ])
 def test_every_command_from_the_page(teacher: FlaskClient, lab: Any, csrf_of: Any,
                                      form: dict[str, str], name: str,
@@ -89,6 +91,22 @@ def test_stop_all_reaches_every_kit(teacher: FlaskClient, lab: Any, csrf_of: Any
     command_id = sims[0].commands[0].id
     wait_until(lambda: len(teacher.get(f"/api/commands/{command_id}/acks").get_json()["acks"])
                == 3, 10, "three acks")
+
+
+def test_an_emergency_never_goes_to_every_kit(teacher: FlaskClient, lab: Any, post: Any,
+                                              csrf_of: Any) -> None:
+    sim = lab.kit("kit-1")
+    response = post(teacher, "/api/commands", json={"name": "emergency"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "name: emergency goes to one kit at a time, " \
+                                           "never to all"
+    form = teacher.post("/command-all", data={"name": "emergency"},
+                        headers={"X-CSRF-Token": csrf_of(teacher)})
+    assert form.status_code == 400
+    sent = post(teacher, "/api/kits/kit-1/commands", json={"name": "stop"})  # a later one
+    assert sent.status_code == 202
+    wait_until(lambda: sim.commands, 10, "the kit got the stop")
+    assert [c.name for c in sim.commands] == ["stop"]
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -99,7 +99,8 @@ class Lab:
 
 
 class Agents:
-    """Starts in-process agents of kit ``KIT`` on the simulated rover; shuts them down after."""
+    """Starts in-process agents of kit ``KIT`` on the simulated rover (or another
+    ``profile``); shuts them down after."""
 
     def __init__(self, tmp_path: Path, broker: str) -> None:
         self.tmp_path = tmp_path
@@ -107,9 +108,11 @@ class Agents:
         self.started: list[tuple[Agent, threading.Thread]] = []
 
     def __call__(self, **changes: Any) -> Agent:
-        config = AgentConfig(broker=self.broker, lab=LAB, kit=KIT, profile="rover", rate=20,
-                             outbox=str(self.tmp_path / f"outbox{len(self.started)}.db"),
-                             control_socket=str(self.tmp_path / "agent.sock"), **changes)
+        config = AgentConfig(**{"broker": self.broker, "lab": LAB, "kit": KIT,
+                                "profile": "rover", "rate": 20,
+                                "outbox": str(self.tmp_path / f"outbox{len(self.started)}.db"),
+                                "control_socket": str(self.tmp_path / "agent.sock"),
+                                **changes})
         agent = Agent(config, backend="sim")
         thread = threading.Thread(target=agent.serve, daemon=True)
         thread.start()
