@@ -236,3 +236,13 @@ def test_an_address_of_another_computer_is_refused() -> None:
     assert result.returncode == 1
     assert result.stderr == ("kit: 192.0.2.1 is not an address of this computer: give one of "
                              "its own (127.0.0.x answers on this computer alone)\n")
+
+
+def test_the_docs_show_what_it_prints() -> None:
+    from kitsdk.cli.sim import _how_to_fly
+    from kitsdk.sim.tello import SimTello
+
+    docs = (Path(__file__).parents[2] / "docs" / "drones.md").read_text()
+    shown = docs.split("$ kit sim tello\n", 1)[1].split("```", 1)[0].splitlines()
+    printed = _how_to_fly(SimTello("127.0.0.2"))  # not started: nothing is bound
+    assert shown[:len(printed)] == printed
