@@ -88,7 +88,7 @@ def _host(text: str) -> str:
 
 
 def _port(text: str) -> int:
-    port = _number(text, "a port", whole=True)
+    port = _number(text, "a port number", whole=True)
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {text} is not 0 to 65535")
     return int(port)
