@@ -11,6 +11,7 @@
     kit run --view SCRIPT       ... and show the kit live in a browser
     kit view [--profile P]      show the kit in a browser, with no script
     kit agent [--config FILE] [--sim]
+    kit sim tello [--host H] [--port P]   a simulated Tello drone, until Ctrl+C
 """
 
 from __future__ import annotations
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     with_profile(agent)
     from .lessons import add_commands as add_lesson_commands
     add_lesson_commands(commands)
+    from .sim import add_commands as add_sim_commands
+    add_sim_commands(commands)
     return parser
 
 
