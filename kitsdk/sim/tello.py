@@ -87,6 +87,8 @@ class SimTello:
         self.touchdowns: list[tuple[float, Pose]] = []
         #: When (``clock()``) each take-off reached its height.
         self.takeoffs: list[float] = []
+        #: When (``clock()``) and where each take-off, move and turn ended: the way it flew.
+        self.path: list[tuple[float, Pose]] = []
         self.flight_time = 0.0
         self._motion = (0.0, 0.0, 0.0)  # cm/s forward, left, up: the state's vgx/vgy/vgz
         self._lock = threading.RLock()
@@ -159,13 +161,15 @@ class SimTello:
 
     def report(self) -> dict[str, Any]:
         """Its own record of the flight so far, as plain data (JSON-ready): ``commands``
-        received; ``takeoffs`` and, for each landing, ``why``, ``at`` (``clock()`` seconds,
-        when it began) and where (``x``, ``y``, ``z`` it came down from, ``yaw``);
-        ``self_landings``, the whys of those it did by itself; ``crashed``, ``flying`` and
-        ``pose`` now; ``flight_time`` (s in the air) and ``now`` (``clock()``)."""
+        received; ``takeoffs``; ``path``, where each take-off, move and turn ended (``at``,
+        ``x``, ``y``, ``z``, ``yaw``); for each landing, ``why``, ``at`` (``clock()`` seconds,
+        when it began) and where (the ``z`` it came down from); ``self_landings``, the whys
+        of those it did by itself; ``crashed``, ``flying`` and ``pose`` now; ``flight_time``
+        (s in the air) and ``now`` (``clock()``)."""
         with self._lock:
             return {
                 "commands": list(self.commands), "takeoffs": list(self.takeoffs),
+                "path": [{"at": at, **_place(pose)} for at, pose in self.path],
                 "landings": [{"why": why, "at": at, **_place(pose)}
                              for why, (at, pose) in zip(self.landings, self.touchdowns,
                                                         strict=True)],
@@ -309,6 +313,7 @@ class SimTello:
             self._go(replace(self.pose, z=TAKEOFF_HEIGHT), TAKEOFF_TIME)
             with self._lock:
                 self.takeoffs.append(self.clock())
+                self.path.append((self.clock(), self.pose))
             self._event(f"took off to {self.pose.z:.0f} cm")
             return "ok"
         if word == "land":
@@ -334,6 +339,8 @@ class SimTello:
             if wall is not None:
                 self._crash(wall)
                 return "error crashed"
+        with self._lock:
+            self.path.append((self.clock(), self.pose))
         self._wait(SETTLE)
         return "ok"
 
