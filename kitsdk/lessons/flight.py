@@ -9,7 +9,8 @@ the drone flew, not the lines that were run.
 
 Times in the record are the drone's own seconds. A check flies the drone
 ``Lesson.sim_time_scale`` times faster than real time; :func:`real` turns the drone's
-seconds into a check's timeouts.
+seconds into a check's timeouts. What a check says counts the drone's seconds only (never
+``how_it_ran``'s real ones): "20.0 s after it took off" is what the script asked for.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from .checks import expect, how_it_ran
+from .checks import expect
 from .exc import StepFailed
 
 if TYPE_CHECKING:
@@ -125,7 +126,9 @@ def _turn(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]
 def takes_off(trial: Trial) -> None:
     """The step "take off": the drone's own record has a take-off."""
     expect(trial, lambda: flight(trial).took_off is not None,
-           real(trial, TAKEOFF * 2) + SLACK, saw="your drone stayed on the ground",
+           real(trial, TAKEOFF * 2) + SLACK,
+           saw=lambda: ("your script ended with your drone still on the ground" if trial.ended
+                        else "your drone stayed on the ground"),
            hint="start with kit.drone.takeoff()")
 
 
@@ -138,7 +141,7 @@ def landing_failure(trial: Trial, seen: Flight, *, hover: float | None = None
     if landing is None:
         if trial.ended:
             return StepFailed(
-                saw=f"{how_it_ran(trial)} with your drone still in the air, "
+                saw=f"your script ended with your drone still in the air, "
                     f"{seen.in_air:.1f} s after it took off: the kit landed it for you",
                 hint="land it yourself before the script ends: kit.drone.land()")
         return StepFailed(saw=f"your drone was still flying {seen.in_air:.0f} s after it "

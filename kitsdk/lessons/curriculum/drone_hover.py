@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..checks import ends, how_it_ran
+from ..checks import ends
 from ..exc import StepFailed
 from ..flight import IDLE_LANDING, SLACK, flight, landing_failure, real, takes_off
 from ..lesson import Lesson, Step
@@ -38,8 +38,8 @@ def hovers(trial: Trial) -> None:
             saw=f"your drone landed {seen.in_air:.1f} s after it took off",
             hint=f"hover for {HOVER} seconds before you land: kit.drone.hover({HOVER})")
     if trial.ended:
-        raise StepFailed(saw=f"{how_it_ran(trial)}, {seen.in_air:.1f} s after your drone "
-                             "took off, with the drone still in the air", hint=again)
+        raise StepFailed(saw=f"your script ended {seen.in_air:.1f} s after your drone took "
+                             "off, with the drone still in the air", hint=again)
     raise StepFailed(saw=f"your drone had hovered only {seen.in_air:.1f} s", hint=again)
 
 
@@ -67,6 +67,10 @@ def finishes(trial: Trial) -> None:
         raise StepFailed(saw="your drone had landed, but your script was still running",
                          hint="end your script after kit.drone.land(): nothing after it "
                               "needs to keep going")
+    if trial.exit_code != 0:
+        raise StepFailed(saw="your drone landed, then your script stopped with an error",
+                         hint="end your script after kit.drone.land(): a landed drone "
+                              "cannot hover or fly until it takes off again")
 
 
 STARTER = '''\

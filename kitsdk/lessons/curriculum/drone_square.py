@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Final
 
-from ..checks import how_it_ran, near
+from ..checks import near
 from ..exc import StepFailed
 from ..flight import SLACK, Flight, flight, landing_failure, real, takes_off
 from ..lesson import Lesson, Step
@@ -45,8 +45,8 @@ def flies_a_side(trial: Trial) -> None:
     seen = flight(trial)
     sides = seen.sides()
     if not sides:
-        where = (how_it_ran(trial) if trial.ended and seen.landing is None else
-                 "it landed" if seen.landing is not None else "it stayed where it was")
+        where = ("it landed" if seen.landing is not None else
+                 "then your script ended" if trial.ended else "it stayed where it was")
         raise StepFailed(saw=f"your drone took off, but did not fly anywhere: {where}",
                          hint=f"fly the first side: kit.drone.forward({SIDE})")
     if not near(sides[0], SIDE, SIDE_OFF):
@@ -82,7 +82,7 @@ def flies_a_square(trial: Trial) -> None:
                                   f"kit.drone.turn_right({TURN}) each time")
     if len(sides) < 4:
         then = ("then it landed" if seen.landing is not None else
-                how_it_ran(trial) if trial.ended else "then it stopped")
+                "then your script ended" if trial.ended else "then it stopped")
         raise StepFailed(saw=f"your drone flew {_sides_so_far(seen)} of the square; {then}",
                          hint="a square has 4 sides: fly a side and turn, 4 times: "
                               "for i in range(4):")
