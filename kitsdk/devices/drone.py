@@ -20,12 +20,21 @@ so in the terminal (``drone: landed (the script ended with ZeroDivisionError)``)
 
 Off a Raspberry Pi (or with ``KITSDK_BACKEND=sim``) the kit flies a simulated Tello
 (:class:`kitsdk.sim.tello.SimTello`): the one already answering at ``sim_host`` (``kit sim
-tello``, the kit agent's), or one of its own.
+tello``, the kit agent's), or one of its own. Two environment variables change that, for
+the lesson checker (``kitsdk.lessons.trial``), which runs several scripts at once, each of
+which must fly a drone of its own and read that drone's own record:
+
+- ``KITSDK_SIM_DRONE=own``: always start a simulated drone of the kit's own, on a free port
+  of ``sim_host`` (the drone's ``port`` option says which), never one that answers at
+  ``sim_host:8889`` for someone else;
+- ``KITSDK_SIM_TIME_SCALE=10``: fly it that many times faster than real time, whatever the
+  profile's ``sim_time_scale`` says (``hover(seconds)`` counts simulated seconds).
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sys
 import threading
 import time
@@ -98,6 +107,8 @@ class Drone(StandaloneDevice):
     options: ClassVar = {
         "host": Option(str, "192.168.10.1", "the drone's address: 192.168.10.1 on the Tello's "
                        "own Wi-Fi, or its address on the school's network (Tello EDU)"),
+        "port": Option(int, sdk.COMMAND_PORT, "the UDP port the drone takes commands on "
+                       "(8889 on every Tello)", min=1, max=65535),
         "space": Option(FlightSpace, {}, "the room's box in metres: moves that would leave "
                         "it are refused"),
         "speed": Option(int, 50, "cm/s for moves", min=10, max=100),
@@ -124,9 +135,9 @@ class Drone(StandaloneDevice):
         Channel("y", "cm", "left of the take-off spot, as the kit reckons it"),
     )
 
-    def __init__(self, *, host: str = "192.168.10.1", space: dict[str, float] | None = None,
-                 speed: int = 50, timeout: float = 7.0, state_port: int = sdk.STATE_PORT,
-                 name: str | None = None, safe: str = "off",
+    def __init__(self, *, host: str = "192.168.10.1", port: int = sdk.COMMAND_PORT,
+                 space: dict[str, float] | None = None, speed: int = 50, timeout: float = 7.0,
+                 state_port: int = sdk.STATE_PORT, name: str | None = None, safe: str = "off",
                  sim: SimTello | None = None) -> None:
         super().__init__(name=name, safe=safe)
         self.space = _space(space)
@@ -138,7 +149,8 @@ class Drone(StandaloneDevice):
         self.pose = Pose()
         self._why_held = ""
         self._lock = threading.RLock()
-        self._link = TelloLink(host, state_port=state_port, name=self.name)
+        self._last_sent = time.monotonic()  # when the drone last heard from us: see hover
+        self._link = TelloLink(host, port, state_port=state_port, name=self.name)
         self._ask("command")
         if state_port == 0:
             self._ask(f"port {self._link.state_port} {sdk.VIDEO_PORT}")
@@ -158,11 +170,21 @@ class Drone(StandaloneDevice):
             return cls(name=spec.name, **options)
         from ..sim.tello import simulated_drone
 
-        sim, owned = simulated_drone(sim_host, _space(options.get("space")), time_scale)
+        time_scale = _scale_from_environment(time_scale)
+        own = os.environ.get("KITSDK_SIM_DRONE", "") == "own"
+        try:
+            sim, owned = simulated_drone(sim_host, _space(options.get("space")), time_scale,
+                                         own=own)
+        except OSError as exc:
+            raise DroneError(f"{spec.name}: cannot start a simulated drone at {sim_host} "
+                             f"({exc.strerror})", hint="sim_host must be a loopback address "
+                             "such as 127.0.0.1") from exc
         if owned:
             env.sim.add_part(sim)
         env.sim.drone = sim
-        return cls(name=spec.name, **{**options, "host": sim_host, "state_port": 0}, sim=sim)
+        port = sim.port if sim is not None else sdk.COMMAND_PORT
+        return cls(name=spec.name, **{**options, "host": sim_host, "port": port,
+                                      "state_port": 0}, sim=sim)
 
     # -- flying ----------------------------------------------------------------------------
     def takeoff(self) -> None:
@@ -220,15 +242,25 @@ class Drone(StandaloneDevice):
         self._move("cw", degrees)
 
     def hover(self, seconds: float = 1.0) -> None:
-        """Stay where it is for ``seconds``, keeping the drone awake (a Tello lands by
-        itself 15 s after its last command)."""
+        """Stay where it is for ``seconds``, keeping the drone awake.
+
+        A Tello lands by itself 15 s after the last command it heard, so a hover asks it
+        something harmless (``battery?``) whenever :data:`_KEEP_AWAKE` seconds have passed
+        since the last command sent: counted from that command, not from the hover's
+        start, so ``while True: kit.drone.hover(1)`` keeps it up as well as ``hover(60)``.
+        """
         self._check_flying("hover")
         deadline = time.monotonic() + seconds / self._time_scale
-        while (left := deadline - time.monotonic()) > 0:
-            if self._landed.wait(min(left, _KEEP_AWAKE / self._time_scale)):
-                return  # the safety net landed it
-            if deadline > time.monotonic():
+        while True:
+            now = time.monotonic()
+            due = self._last_sent + _KEEP_AWAKE / self._time_scale
+            if now >= due:
                 self._ask("battery?")
+                continue
+            if now >= deadline:
+                return
+            if self._landed.wait(min(deadline, due) - now):
+                return  # the safety net landed it
 
     def emergency(self, why: str = "") -> None:
         """Stop the motors at once, wherever it is: it falls. Only when landing is worse;
@@ -341,6 +373,7 @@ class Drone(StandaloneDevice):
 
     def _ask(self, command: str, timeout: float | None = None) -> str:
         self._check_open()
+        self._last_sent = time.monotonic()
         answer = self._link.ask(command, timeout or self.timeout)
         if answer.startswith("error") or answer == "out of range":
             detail = answer.removeprefix("error").strip()
@@ -351,3 +384,16 @@ class Drone(StandaloneDevice):
         return answer
 
 
+def _scale_from_environment(scale: float) -> float:
+    """``$KITSDK_SIM_TIME_SCALE`` if it is set (the lesson checker's), else ``scale``."""
+    text = os.environ.get("KITSDK_SIM_TIME_SCALE", "").strip()
+    if not text:
+        return scale
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.1 <= value <= 100:
+        raise BadValue(f"KITSDK_SIM_TIME_SCALE is {text!r}: it must be a number from 0.1 to 100",
+                       hint="unset it, or set it to e.g. 10")
+    return value

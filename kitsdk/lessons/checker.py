@@ -135,5 +135,18 @@ def crash_summary(trial: Trial) -> str:
             where = f" (line {found['line']})"
         elif line.strip().startswith("at: ") and ", line " in line:
             where = f" (line {line.rsplit(', line ', 1)[1]})"
-    message = next((line.strip() for line in errors if line.startswith("kit: ")), errors[-1])
+    message = next((line.strip() for line in errors if line.startswith("kit: ")),
+                   _error_line(errors))
     return f"Your script stopped with an error{where}: {message.strip()}"
+
+
+def _error_line(errors: list[str]) -> str:
+    """The error's own line of Python's report (``ZeroDivisionError: division by zero``):
+    the first unindented line after the last traceback, not what the safety net said after
+    it (``drone: landed (the script ended with ZeroDivisionError)``); else the last line."""
+    starts = [i for i, line in enumerate(errors) if line.startswith("Traceback (most recent")]
+    if starts:
+        for line in errors[starts[-1] + 1:]:
+            if not line[:1].isspace():
+                return line
+    return errors[-1]

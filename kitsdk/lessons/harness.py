@@ -8,15 +8,17 @@ pair on FD (JSON lines, ``kitsdk.ipc.Channel``). Here, in the script's own proce
   line after ``Kit(...)`` runs;
 - on a thread of its own it obeys the checker's requests, even while the script spins in
   ``while True``: set a simulated input, press a button, show the camera a colour, put the
-  kit's drive base on a simulated floor and say where the rover is. Each request has an
+  kit's drive base on a simulated floor and say where the rover is, or what the simulated
+  drone recorded (``drone_report``: ``SimTello.report``). Each request has an
   ``id``, answered by a ``reply`` carrying the time it took effect (``t``, ``time.time()``)
   and a ``value``, or an ``error``; once the script's code has ended, ``ended`` instead.
 
 When the script's own code has ended (its last line, ``sys.exit()``, an error, or the
 checker's stop), before the safety net switches the kit off, the harness says so (``ended``,
-with the time and the exit status) and sends the rover's last ``report`` (``rover``): what
-the kit does as the process closes is not the script's doing. What the pins did is not sent
-here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
+with the time and the exit status) and sends the rover's last ``report`` (``rover``) and the
+simulated drone's (``drone``: still flying, if the script did not land it): what the kit does
+as the process closes (the safety net lands the drone) is not the script's doing. What the
+pins did is not sent here: the simulated factory journals it to ``KITSDK_SIM_TRACE``.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from ..script import run_script
 if TYPE_CHECKING:
     from ..kit import Kit
     from ..sim.rover import SimRover
+    from ..sim.tello import SimTello
 
 #: Seconds a script waits at ``Kit(...)`` for the checker's go before it goes on anyway.
 GO_WAIT: Final = 10.0
@@ -51,6 +54,8 @@ class Harness:
         self.channel = channel
         self.kit: Kit | None = None
         self.rover: SimRover | None = None
+        #: The kit's simulated drone, kept from the start: its record outlives its closing.
+        self.drone: SimTello | None = None
         self._go = threading.Event()
         self._busy = threading.Lock()
         self._finished = False  # the script's code has ended: the kit is being switched off
@@ -65,6 +70,7 @@ class Harness:
             "rover": self._attach_rover,
             "turn_rover": lambda m: self._rover().place(turn=m["degrees"]),
             "rover_report": lambda _: self._rover().report(),
+            "drone_report": lambda _: self._drone().report(),
         }
 
     def kit_built(self, kit: Kit) -> None:
@@ -72,6 +78,7 @@ class Harness:
         if self.kit is not None:
             return
         self.kit = kit
+        self.drone = getattr(kit.sim, "drone", None)
         self.channel.send("kit", profile=kit.profile.name)
         self._go.wait(GO_WAIT)
 
@@ -97,6 +104,8 @@ class Harness:
             self.channel.send("ended", t=ended, status=status)
             if self.rover is not None:
                 self.channel.send("rover", report=self.rover.report())
+            if self.drone is not None:
+                self.channel.send("drone", report=self.drone.report())
 
     def _answer(self, message: dict[str, Any]) -> dict[str, Any]:
         op = self._ops.get(message["type"])
@@ -127,6 +136,11 @@ class Harness:
         if self.rover is None:
             raise KitError("no simulated rover: ask for 'rover' first")
         return self.rover
+
+    def _drone(self) -> SimTello:
+        if self.drone is None:
+            raise KitError("the kit has no simulated drone of its own (a 'tello' device)")
+        return self.drone
 
     def _click(self, message: dict[str, Any]) -> None:
         sim, name = self._kit().sim, message["name"]

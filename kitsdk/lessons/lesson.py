@@ -65,6 +65,10 @@ class Lesson:
     :param profile_text: the TOML of a kit the lesson brings with it, if it is not built in.
     :param setup: prepares the simulated world before the script goes on past ``Kit(...)``
         (places the rover, sets what the sensors see); a check can steer it further.
+    :param sim_time_scale: how many times faster than real time the simulated drone flies
+        in a check (``KITSDK_SIM_TIME_SCALE``; None: as the profile says), so that a flight
+        of a minute is checked in seconds; ``hover(seconds)`` counts the drone's time,
+        ``time.sleep`` does not.
     """
 
     id: str
@@ -78,6 +82,7 @@ class Lesson:
     solution: str
     setup: Check | None = None
     profile_text: str = ""
+    sim_time_scale: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not _ID.fullmatch(self.id):
@@ -99,6 +104,11 @@ class Lesson:
                     or not callable(step.check):
                 raise BadLesson(f"lesson '{self.id}', step {number}: expected Step(title, "
                                 f"text, check=function), got {step!r:.80}")
+        if self.sim_time_scale is not None and (isinstance(self.sim_time_scale, bool) or not
+                isinstance(self.sim_time_scale, int | float) or not
+                0.1 <= self.sim_time_scale <= 100):
+            raise BadLesson(f"lesson '{self.id}': sim_time_scale must be a number from 0.1 "
+                            f"to 100, got {self.sim_time_scale!r}")
         if self.profile_text and not self.profile.endswith(".toml"):
             raise BadLesson(f"lesson '{self.id}': a lesson that brings its kit's profile names "
                             f"the file it goes in, e.g. profile=\"alarm.toml\", got "

@@ -9,7 +9,10 @@ safety net's SIGTERM first, SIGKILL after a grace period. The checker sees:
 - what the script printed, line by line, as it printed it;
 - the files it wrote, in its working folder (``trial.folder``).
 
-It steers the simulated world through the harness: ``set``, ``press``, ``show``, ``rover``.
+It steers the simulated world through the harness: ``set``, ``press``, ``show``, ``rover``;
+and asks it what the simulated rover and drone recorded (``rover_report``, ``drone_report``).
+Each script flies a simulated drone of its own (``KITSDK_SIM_DRONE=own``), at the lesson's
+``sim_time_scale`` (else the profile's), so checks running at once never share one.
 Every time a check sees is in seconds since the script went on past ``Kit(...)``. Waits poll
 with a timeout and end early when the script ends; no check ever sleeps blindly.
 
@@ -83,6 +86,7 @@ class Trial:
         self._replies: dict[int, dict[str, Any]] = {}
         self._kit: dict[str, Any] | None = None
         self._rover: dict[str, Any] | None = None  # the rover's report when the script ended
+        self._drone: dict[str, Any] | None = None  # the drone's, likewise
         self._ids = itertools.count(1)
         self._ended_at: float | None = None
         #: ``time.time()`` when the script's own code ended, as the harness stamped it.
@@ -102,7 +106,11 @@ class Trial:
             profile = str(self.folder / profile)
         env = {**os.environ, "KITSDK_BACKEND": "sim", "KITSDK_PROFILE": profile,
                "KITSDK_SIM_TRACE": str(self.folder / TRACE),
+               "KITSDK_SIM_DRONE": "own",
                "PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8"}
+        env.pop("KITSDK_SIM_TIME_SCALE", None)  # the lesson's, else the profile's
+        if self.lesson.sim_time_scale is not None:
+            env["KITSDK_SIM_TIME_SCALE"] = f"{self.lesson.sim_time_scale:g}"
         ours, theirs = socket.socketpair()
         self._channel = Channel(ours)
         try:
@@ -210,17 +218,36 @@ class Trial:
     def rover_report(self) -> dict[str, Any]:
         """Where the simulated rover is and what happened to it (``SimRover.report``); once
         the script has ended, where it was then."""
+        report = self._report("rover_report", lambda: self._rover)
+        if report is None:
+            raise BadLesson(f"lesson '{self.lesson.id}' asked where the rover is, but it has "
+                            "no simulated rover (see Trial.rover)")
+        return report
+
+    def drone_report(self) -> dict[str, Any]:
+        """What the simulated drone itself recorded (``SimTello.report``: the commands it
+        got, its take-offs, each landing with why and where, crashed, flying, its pose, its
+        flight time); once the script has ended, as it was when the script's own code ended
+        (still flying if the script did not land it: the safety net's landing after that is
+        not the script's doing)."""
+        report = self._report("drone_report", lambda: self._drone)
+        if report is None:
+            raise BadLesson(f"lesson '{self.lesson.id}' asked what the drone did, but its kit "
+                            "has no simulated drone (a 'tello' device)")
+        return report
+
+    def _report(self, op: str, last: Callable[[], dict[str, Any] | None]
+                ) -> dict[str, Any] | None:
+        """The harness's answer to ``op`` while the script runs, else ``last()``: the report
+        the harness sent when the script's code ended."""
         if not self.ended:
             try:
-                value: dict[str, Any] = self._request("rover_report")["value"]
+                value: dict[str, Any] = self._request(op)["value"]
                 return value
             except StepFailed:  # it ended while we asked: the harness sent its last report
                 if self._code_ended is None and not self.ended:
                     raise
-        if self._rover is None:
-            raise BadLesson(f"lesson '{self.lesson.id}' asked where the rover is, but it has "
-                            "no simulated rover (see Trial.rover)")
-        return self._rover
+        return last()
 
     # -- watching ---------------------------------------------------------------------------
     def now(self) -> float:
@@ -358,6 +385,8 @@ class Trial:
                     self._code_ended = float(message["t"])
                 elif message["type"] == "rover":
                     self._rover = message.get("report")
+                elif message["type"] == "drone":
+                    self._drone = message.get("report")
                 elif message["type"] == "reply" and isinstance(message.get("id"), int):
                     self._replies[message["id"]] = message
                 self._changed.notify_all()

@@ -23,6 +23,7 @@ from .world import SimWorld
 
 if TYPE_CHECKING:
     from .rover import SimRover
+    from .tello import SimTello
 
 
 class Closeable(Protocol):
@@ -40,6 +41,9 @@ class Simulator:
         self._presses = Presses(self.press, self.release)
         #: The simulated rover on its floor, once one is attached (``SimRover.attach``).
         self.rover: SimRover | None = None
+        #: The simulated drone the kit's drone flies (its own record of the flight), if any:
+        #: None when another process's answers (``kit sim tello``).
+        self.drone: SimTello | None = None
 
     # -- for scripts and lesson checks -------------------------------------------------
     def set(self, name: str, value: float | bool | Source) -> None:

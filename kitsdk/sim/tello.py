@@ -20,8 +20,9 @@ safety net needs; the move is answered ``error interrupted`` first. Any other co
 while one is in progress is answered ``error busy``. Until ``command`` the drone is not in
 SDK mode and stays silent, like a Tello.
 
-Everything it did stays in its own record (``commands``, ``events``, ``landings``), which
-is what tests and lesson checks read: never what a client believes happened.
+Everything it did stays in its own record (``commands``, ``events``, ``landings``, and
+``report()`` for all of it as plain data), which is what tests and lesson checks read: never
+what a client believes happened.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Final
+from typing import Any, Final
 
 from ..tello import sdk
 from ..tello.space import Pose, Space
@@ -52,6 +53,9 @@ FLIGHT_DRAIN: Final = 100 / 780
 IDLE_DRAIN: Final = 100 / 7200
 LOW_BATTERY: Final = 10.0
 STATE_PERIOD: Final = 0.1
+#: Why a drone landed when nobody told it to: the rest (``no command for 15 s``, ``battery
+#: low``) are landings of its own.
+ORDERED_LANDINGS: Final = frozenset({"land", "emergency", "crashed"})
 _TICK: Final = 0.02
 
 
@@ -79,6 +83,12 @@ class SimTello:
         self.events: list[str] = []
         #: Why it landed, each time it did (``"land"``, ``"no command for 15 s"`` ...).
         self.landings: list[str] = []
+        #: When (``clock()``) and where each landing began, in the order of ``landings``.
+        self.touchdowns: list[tuple[float, Pose]] = []
+        #: When (``clock()``) each take-off reached its height.
+        self.takeoffs: list[float] = []
+        #: When (``clock()``) and where each take-off, move and turn ended: the way it flew.
+        self.path: list[tuple[float, Pose]] = []
         self.flight_time = 0.0
         self._motion = (0.0, 0.0, 0.0)  # cm/s forward, left, up: the state's vgx/vgy/vgz
         self._lock = threading.RLock()
@@ -144,6 +154,30 @@ class SimTello:
     def height(self) -> float:
         """cm above the floor."""
         return self.pose.z
+
+    def clock(self) -> float:
+        """Simulated seconds since it was made (real seconds times ``time_scale``)."""
+        return (time.monotonic() - self._started) * self.time_scale
+
+    def report(self) -> dict[str, Any]:
+        """Its own record of the flight so far, as plain data (JSON-ready): ``commands``
+        received; ``takeoffs``; ``path``, where each take-off, move and turn ended (``at``,
+        ``x``, ``y``, ``z``, ``yaw``); for each landing, ``why``, ``at`` (``clock()`` seconds,
+        when it began) and where (the ``z`` it came down from); ``self_landings``, the whys
+        of those it did by itself; ``crashed``, ``flying`` and ``pose`` now; ``flight_time``
+        (s in the air) and ``now`` (``clock()``)."""
+        with self._lock:
+            return {
+                "commands": list(self.commands), "takeoffs": list(self.takeoffs),
+                "path": [{"at": at, **_place(pose)} for at, pose in self.path],
+                "landings": [{"why": why, "at": at, **_place(pose)}
+                             for why, (at, pose) in zip(self.landings, self.touchdowns,
+                                                        strict=True)],
+                "self_landings": [w for w in self.landings if w not in ORDERED_LANDINGS],
+                "crashed": self.crashed, "flying": self.flying, "pose": _place(self.pose),
+                "flight_time": self.flight_time, "now": self.clock(),
+                "events": list(self.events),
+            }
 
     def state(self) -> dict[str, float]:
         """The state packet's fields now (what port 8890 hears)."""
@@ -277,6 +311,9 @@ class SimTello:
             with self._lock:
                 self.flying = True
             self._go(replace(self.pose, z=TAKEOFF_HEIGHT), TAKEOFF_TIME)
+            with self._lock:
+                self.takeoffs.append(self.clock())
+                self.path.append((self.clock(), self.pose))
             self._event(f"took off to {self.pose.z:.0f} cm")
             return "ok"
         if word == "land":
@@ -302,6 +339,8 @@ class SimTello:
             if wall is not None:
                 self._crash(wall)
                 return "error crashed"
+        with self._lock:
+            self.path.append((self.clock(), self.pose))
         self._wait(SETTLE)
         return "ok"
 
@@ -325,6 +364,7 @@ class SimTello:
 
     def land_now(self, why: str) -> None:
         """Descend and stop the motors (``land``, or the drone's own reasons)."""
+        began, where = self.clock(), self.pose
         if self.flying:
             self._motion = (0.0, 0.0, -TAKEOFF_HEIGHT / LAND_TIME)
             try:
@@ -334,7 +374,9 @@ class SimTello:
         with self._lock:
             was_flying, self.flying = self.flying, False
         if was_flying:
-            self.landings.append(why)
+            with self._lock:
+                self.landings.append(why)
+                self.touchdowns.append((began, where))
             self._event("landed" if why == "land" else f"landed by itself: {why}")
 
     def _cut_motors(self) -> None:
@@ -342,16 +384,18 @@ class SimTello:
             if not self.flying:
                 return
             height, self.flying = self.pose.z, False
+            self.landings.append("emergency")
+            self.touchdowns.append((self.clock(), self.pose))
             self.pose = replace(self.pose, z=0.0)
             self._motion = (0.0, 0.0, 0.0)
-        self.landings.append("emergency")
         self._event(f"emergency: motors stopped at {height:.0f} cm")
 
     def _crash(self, wall: str) -> None:
         with self._lock:
             where, self.flying, self.crashed = self.pose, False, True
+            self.landings.append("crashed")
+            self.touchdowns.append((self.clock(), where))
             self.pose = replace(self.pose, z=0.0)
-        self.landings.append("crashed")
         self._event(f"crashed into {wall} at x={where.x:.0f} cm, y={where.y:.0f} cm, "
                     f"{where.z:.0f} cm up")
 
@@ -403,11 +447,19 @@ class SimTello:
 _running: dict[tuple[str, int], SimTello] = {}
 
 
-def simulated_drone(host: str, space: Space, time_scale: float = 1.0
+def simulated_drone(host: str, space: Space, time_scale: float = 1.0, *, own: bool = False
                     ) -> tuple[SimTello | None, bool]:
     """The simulated drone a kit flies at ``host``: ``(drone, True)`` for a new one the kit
     owns, ``(drone, False)`` for one already running in this process, ``(None, False)``
-    when another process answers there (``kit sim tello``)."""
+    when another process answers there (``kit sim tello``).
+
+    ``own=True`` always starts a new one, on a free port of ``host`` (its ``port`` says
+    which), never flying one that another kit or process flies too: each lesson check's
+    script flies its own, however many run at once.
+    """
+    if own:
+        return SimTello(host, 0, space=space, time_scale=time_scale,
+                        on_event=_say_alarm).start(), True
     running = _running.get((host, sdk.COMMAND_PORT))
     if running is not None and not running.closed:
         return running, False
@@ -424,6 +476,12 @@ def _say_alarm(text: str) -> None:
     theirs answered (a crash, a landing of its own)."""
     if text.startswith(("crashed", "landed by itself", "emergency")):
         print(f"simulated drone: {text}", file=sys.stderr)
+
+
+def _place(pose: Pose) -> dict[str, float]:
+    """A pose as plain numbers: cm, and the heading in degrees clockwise, -180 to 180."""
+    return {"x": round(pose.x, 1), "y": round(pose.y, 1), "z": round(pose.z, 1),
+            "yaw": round((pose.yaw + 180) % 360 - 180, 1)}
 
 
 def _direction(word: str, speed: float) -> tuple[float, float, float]:

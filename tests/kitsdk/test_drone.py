@@ -197,6 +197,53 @@ def test_the_kit_flies_a_square_and_lands_where_it_started(kit: Kit, sim: SimTel
     assert readings["flying"].value is False and readings["height"].unit == "cm"
 
 
+@pytest.mark.parametrize("hover", ["one long hover", "hover(1) in a loop"])
+def test_a_hovering_drone_never_lands_by_itself(kit: Kit, sim: SimTello, hover: str) -> None:
+    """A Tello lands by itself 15 s after its last command: hover keeps it awake, timed
+    from the last command sent, so `while True: hover(1)` keeps it up as well as hover(60)."""
+    kit.drone.takeoff()
+    if hover == "one long hover":
+        kit.drone.hover(20)  # 20 simulated seconds: 2 s here
+    else:
+        for _ in range(20):
+            kit.drone.hover(1)
+    assert sim.flying and sim.report()["self_landings"] == [], sim.events
+    assert sim.landings == []
+    kit.drone.land()
+    assert sim.landings == ["land"]
+
+
+def test_kits_told_to_fly_their_own_simulated_drones_never_share_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lesson checker's way: each kit starts a simulated drone of its own on a free port,
+    even where another already answers at sim_host:8889, and its record is that kit's alone."""
+    monkeypatch.setenv("KITSDK_SIM_DRONE", "own")
+    monkeypatch.setenv("KITSDK_SIM_TIME_SCALE", "20")
+    profile = drone_profile(tmp_path, "127.0.0.3", scale=1)
+    with SimTello("127.0.0.3") as theirs:
+        first = Kit(profile, backend="sim")
+        second = Kit(profile, backend="sim")
+        try:
+            first.drone.takeoff()
+            first.drone.forward(50)
+            first.drone.turn_left(90)
+            first.drone.land()
+            mine, other = first.sim.drone, second.sim.drone
+            assert mine is not None and other is not None and mine is not other
+            assert {mine.port, other.port}.isdisjoint({8889}) and mine.port != other.port
+            assert mine.time_scale == 20
+            report = mine.report()
+            assert report["landings"] == [{"why": "land", "at": pytest.approx(
+                report["takeoffs"][0] + 50 / 50 + 0.3 + 90 / 90 + 0.3, abs=0.5),
+                "x": 50, "y": 0, "z": 80, "yaw": -90}]
+            assert report["self_landings"] == [] and not report["flying"]
+            assert "takeoff" not in other.report()["commands"] and theirs.commands == []
+        finally:
+            first.close()
+            second.close()
+    assert mine.closed and other.closed, "a kit's own simulated drone closes with it"
+
+
 @pytest.mark.parametrize(("call", "amount", "words"), [
     ("forward", 600, "outside the drone's range (20 to 500 cm)"),
     ("up", 10, "outside the drone's range (20 to 500 cm)"),

@@ -94,6 +94,8 @@ kit.red.on()
     ({"steps": (Step("", "Red on.", check=red_on),)}, "step 1: expected Step"),
     ({"steps": (Step("Red", "Red on.", check="red_on"),)}, "step 1: expected Step"),  # type: ignore[arg-type]
     ({"profile_text": "[kit]\n"}, "names the file it goes in, e.g. profile=\"alarm.toml\""),
+    ({"sim_time_scale": 1000}, "sim_time_scale must be a number from 0.1 to 100, got 1000"),
+    ({"sim_time_scale": True}, "sim_time_scale must be a number from 0.1 to 100, got True"),
 ])
 def test_a_lesson_that_breaks_the_format_says_where(changes: dict[str, Any],
                                                      message: str) -> None:

@@ -3,7 +3,8 @@
 A lesson's checks must not be fooled: every program in :data:`WRONG` must fail at the step
 it names, with a ``saw`` and a hint that contain the words given, and every program in
 :data:`RIGHT` (another way of doing it correctly) must pass, like the lesson's solution.
-``tests/kitsdk/test_lessons_wrong.py`` runs them all through the real checker.
+``tests/kitsdk/test_lessons_wrong.py`` runs them all through the real checker. The drone
+lessons' programs are in ``drone_programs.py`` (``test_lessons_drone.py`` runs them).
 
 A new lesson adds its own entries here: the kinds of mistake worth one each are too many or
 too few repetitions, never ending, wrong timing, the wrong device, ending without cleaning
@@ -64,6 +65,21 @@ def described(report: Report) -> str:
     """A report as a failing test shows it: each step's verdict, what it saw, its hint."""
     return "\n".join(f"step {r.number} {r.passed}: {r.saw} / {r.hint}"
                      for r in report.results) + f"\nended by itself: {report.ended}"
+
+
+def assert_fails_where_it_goes_wrong(report: Report, wrong: Wrong) -> None:
+    """``report`` passed every step before ``wrong.step``, failed that one saying the words
+    ``wrong`` names (not a bug of the check's own), and the script ran as ``running`` says."""
+    passed = [r.passed for r in report.results]
+    assert passed[:wrong.step] == [True] * (wrong.step - 1) + [False], described(report)
+    failed = report.results[wrong.step - 1]
+    for words in wrong.saw:
+        assert words in failed.saw, described(report)
+    for words in wrong.hint:
+        assert words in failed.hint, described(report)
+    assert "went wrong" not in failed.saw, described(report)  # a bug in the check itself
+    if wrong.running is not None:
+        assert report.ended is not wrong.running, described(report)
 
 
 def program(kit: str, body: str) -> str:
