@@ -2,7 +2,7 @@
 
 ::
 
-    kit sim tello [--host 127.0.0.2] [--port 8889] [--space 4x3x2] [--battery 100]
+    kit sim tello [--host 127.0.0.1] [--port 8889] [--space 4x3x2] [--battery 100]
                   [--time-scale 1]
 
 ``kit sim tello`` runs a :class:`~kitsdk.sim.tello.SimTello`: a simulated Tello that speaks
@@ -37,9 +37,10 @@ if TYPE_CHECKING:
     from ..sim.tello import SimTello
     from ..tello.space import Space
 
-#: Where ``kit sim tello`` answers unless told: a loopback address of its own, so that it
-#: never takes the place of a kit's own simulated drone (``sim_host`` is 127.0.0.1 by default).
-DEFAULT_HOST = "127.0.0.2"
+#: Where ``kit sim tello`` answers unless told: where a simulated kit looks for its drone
+#: (the ``tello`` driver's ``sim_host``), so that ``kit run`` in another terminal flies it
+#: with nothing to set.
+DEFAULT_HOST = "127.0.0.1"
 #: How many loopback addresses after a taken one are tried for the hint.
 _HINT_TRIES = 16
 _SPACE = re.compile(r"\s*([^x×\s]+)\s*[x×]\s*([^x×\s]+)\s*[x×]\s*([^x×\s]+)\s*", re.IGNORECASE)
@@ -220,8 +221,10 @@ def _how_to_fly(drone: SimTello) -> list[str]:
     lines = [f"A simulated Tello answers at {host}:{port} (UDP): a {drone.space.describe()} "
              f"flight space, battery {drone.battery:g}%, {pace}.", "Fly it from"]
     if port == sdk.COMMAND_PORT:
-        lines.append(f'  a kit: sim_host = "{host}" for its drone in the profile, then kit run '
-                     "(simulated)")
+        where = ("any simulated kit with a drone (sim_host is 127.0.0.1 unless its profile "
+                 "says otherwise)" if host == DEFAULT_HOST else
+                 f'sim_host = "{host}" for its drone in the profile')
+        lines.append(f"  a kit: {where}, then kit run")
     lines.append(f"  any Tello program: the SDK's commands to {host}:{port} over UDP "
                  f"(kitsdk.tello.link.TelloLink({link}))")
     if port == sdk.COMMAND_PORT and ipaddress.IPv4Address(host).is_loopback:

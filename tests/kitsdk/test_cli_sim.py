@@ -244,5 +244,5 @@ def test_the_docs_show_what_it_prints() -> None:
 
     docs = (Path(__file__).parents[2] / "docs" / "drones.md").read_text()
     shown = docs.split("$ kit sim tello\n", 1)[1].split("```", 1)[0].splitlines()
-    printed = _how_to_fly(SimTello("127.0.0.2"))  # not started: nothing is bound
+    printed = _how_to_fly(SimTello("127.0.0.1"))  # not started: nothing is bound
     assert shown[:len(printed)] == printed
