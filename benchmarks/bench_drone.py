@@ -1,6 +1,7 @@
-"""The round trip of a command to the simulated Tello over loopback UDP, printed (not a test).
+"""The round trip of a command to the simulated Tello over loopback UDP, and the time from a
+teacher's Stop to the drone's ``land``, printed (not a test).
 
-    python benchmarks/bench_drone.py [--commands 2000] [--rounds 4]
+    python benchmarks/bench_drone.py [--commands 2000] [--rounds 4] [--trials 20]
 
 Prints p50 and p99 of a command sent through kitsdk's link (``kitsdk.tello.link.TelloLink``)
 and answered by the simulated Tello, for ``battery?`` (answered at once) and ``command``
@@ -14,27 +15,50 @@ the simulator add over the bare network path, which a noisy machine slows alike.
    an echo thread in this process: both share this process's GIL with the client.
 
 The kinds are measured in interleaved rounds (reference, ``battery?``, ``command``, again),
-so that drift hits them alike. Every packet goes to 127.0.0.0/8.
+so that drift hits them alike.
+
+3. The teacher's Stop and emergency: a lab client publishes ``stop`` (then, in another
+   trial, ``emergency``) on a private Mosquitto to a kit agent (in this process) whose
+   student script is hovering the simulated drone; timed from the publish to the drone
+   receiving ``land`` (``emergency``), p50 and p99 over ``--trials`` flights (the issue's
+   goal: p99 under 1 s). The reference, measured on the very same commands: the broker's
+   hop alone, from the publish to the lab client's own subscription receiving it.
+
+Every packet goes to 127.0.0.0/8.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, cast
 
+from bench_agent_link import Broker
+from paho.mqtt.client import Client
+from paho.mqtt.enums import CallbackAPIVersion, MQTTProtocolVersion
+
+from kitsdk.agent.config import AgentConfig
+from kitsdk.agent.supervisor import Agent
 from kitsdk.sim.tello import SimTello
+from kitsdk.telemetry import Command, Kind, decode, encode, topic_for
 from kitsdk.tello.link import TelloLink
+from kitsdk.tello.space import Space
 
-HOST_PROCESS = "127.0.0.31"  # kit sim tello, and its echo server's address
-HOST_HERE = "127.0.0.32"  # the simulated drone in this process, and the echo thread
+HOST_PROCESS = "127.0.0.41"  # kit sim tello, and its echo server's address
+HOST_HERE = "127.0.0.42"  # the simulated drone in this process, and the echo thread
+HOST_AGENT = "127.0.0.43"  # the drone of the agent's kit
+LAB, KIT = "room-4", "drone-1"
 WARMUP = 100
 TIMEOUT = 2.0
 
@@ -172,12 +196,116 @@ def report(times: dict[str, list[float]]) -> None:
               f"   ratio to the echo: p50 {p50 / ref50:4.1f}x, p99 {p99 / ref99:4.1f}x")
 
 
+class TimedTello(SimTello):
+    """A simulated Tello that notes when each command came (``perf_counter``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.heard: list[tuple[str, float]] = []
+
+    def obey(self, text: str, sender: tuple[str, int]) -> str | None:
+        self.heard.append((text, time.perf_counter()))
+        return super().obey(text, sender)
+
+    def heard_at(self, command: str, since: float) -> float | None:
+        return next((t for c, t in reversed(self.heard) if c == command and t >= since), None)
+
+
+PILOT = """
+from kitsdk import Kit
+kit = Kit()
+kit.drone.takeoff()
+print("flying", flush=True)
+kit.drone.hover(600)
+"""
+
+
+def wait(predicate: Callable[[], object], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    tick = threading.Event()
+    while not predicate():
+        if time.monotonic() > deadline:
+            sys.exit("timed out")
+        tick.wait(0.0005)
+
+
+def stop_to_land(trials: int) -> None:
+    """Part 3: the teacher's Stop and emergency through a real Mosquitto to a flying drone."""
+    with tempfile.TemporaryDirectory(prefix="bench-drone-") as folder:
+        root = Path(folder)
+        broker = Broker(root, nodelay=True)
+        profile = root / "drone.toml"
+        profile.write_text(f'[kit]\nname = "drone"\n[devices.drone]\ndriver = "tello"\n'
+                           f'sim_host = "{HOST_AGENT}"\nsim_time_scale = 10\n')
+        script = root / "pilot.py"
+        script.write_text(PILOT)
+        drone = TimedTello(HOST_AGENT, space=Space(400, 300, 200), time_scale=10)
+        drone.start()
+        agent = Agent(AgentConfig(broker=broker.url, lab=LAB, kit=KIT, profile=str(profile),
+                                  outbox=str(root / "outbox.db"),
+                                  control_socket=str(root / "agent.sock")), backend="sim")
+        serving = threading.Thread(target=agent.serve, daemon=True)
+        serving.start()
+        echoed: dict[str, float] = {}  # command id -> when the lab's own copy came back
+        lab = Client(CallbackAPIVersion.VERSION2, protocol=MQTTProtocolVersion.MQTTv5)
+
+        def on_message(client: Client, data: Any, message: Any) -> None:
+            command = cast(Command, decode(message.topic, bytes(message.payload)))
+            echoed.setdefault(command.id, time.perf_counter())
+        lab.on_message = on_message
+        lab.connect("127.0.0.1", broker.port)
+        lab.subscribe(topic_for(LAB, KIT, Kind.CMD), qos=1)
+        lab.loop_start()
+        times: dict[str, list[float]] = {"reference": [], "stop": [], "emergency": []}
+        try:
+            wait(lambda: agent.link.connected, 10)
+            for trial in range(trials):
+                name = "emergency" if trial % 2 else "stop"
+                times[name].append(_one_flight(agent, drone, lab, script, name, echoed,
+                                               times["reference"]))
+        finally:
+            lab.loop_stop()
+            lab.disconnect()
+            agent.shutdown()
+            serving.join(timeout=15)
+            drone.close()
+            broker.stop()
+    reference = times["reference"]
+    ref50, ref99 = statistics.median(reference), percentile(reference, 0.99)
+    print(f"   {'reference: broker hop':<27} p50 {ref50 * 1000:6.2f} ms   "
+          f"p99 {ref99 * 1000:6.2f} ms   (the same commands, back to the lab's own client)")
+    for name, word in (("stop", "land"), ("emergency", "emergency")):
+        got = times[name]
+        p50, p99 = statistics.median(got), percentile(got, 0.99)
+        print(f"   {name + ' -> ' + word + ' sent':<27} p50 {p50 * 1000:6.2f} ms   "
+              f"p99 {p99 * 1000:6.2f} ms   ratio to the hop: p50 {p50 / ref50:4.1f}x, "
+              f"p99 {p99 / ref99:4.1f}x   ({len(got)} flights; goal: p99 under 1000 ms)")
+
+
+def _one_flight(agent: Agent, drone: TimedTello, lab: Client, script: Path, name: str,
+                echoed: dict[str, float], hops: list[float]) -> float:
+    """Fly the pilot script, send ``name``; seconds until the drone heard what it asks."""
+    assert agent.start_script(script, env={**os.environ, "KITSDK_BACKEND": "sim"}) is None
+    wait(lambda: agent.run is not None and "flying" in agent.run.tail)
+    heard = "emergency" if name == "emergency" else "land"
+    command = Command(name=name, issuer="bench", args={})  # type: ignore[arg-type]
+    sent = time.perf_counter()
+    lab.publish(topic_for(LAB, KIT, Kind.CMD), encode(command), qos=1)
+    wait(lambda: drone.heard_at(heard, sent) is not None and command.id in echoed)
+    hops.append(echoed[command.id] - sent)
+    took = cast(float, drone.heard_at(heard, sent)) - sent
+    wait(lambda: agent.run is None and not drone.flying)
+    return took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--commands", type=int, default=2000,
                         help="round trips of each kind (default 2000)")
     parser.add_argument("--rounds", type=int, default=4,
                         help="interleaved rounds they are measured in (default 4)")
+    parser.add_argument("--trials", type=int, default=20,
+                        help="flights stopped by the teacher, half by emergency (default 20)")
     args = parser.parse_args()
     started = time.perf_counter()
     print(f"Command round trip over loopback UDP, {args.commands} of each kind in "
@@ -188,6 +316,8 @@ def main() -> None:
     print("2. the simulated Tello in this process (a simulated kit); the echo on a thread here")
     with echo_thread(HOST_HERE) as echo, sim_here(HOST_HERE) as drone:
         report(measure(echo, drone, args.commands, args.rounds))
+    print("3. the teacher's command through Mosquitto to the kit agent, its script flying")
+    stop_to_land(args.trials)
     print(f"({time.perf_counter() - started:.1f} s)")
 
 
