@@ -52,6 +52,8 @@ class AgentConfig:
     #: ``stop_grace`` for a kit that flies: its drone lands in the meantime, and the
     #: student's terminal says why. Past it, the agent kills the script and lands it itself.
     landing_grace: float = 8.0
+    #: Seconds between tries to build a kit whose part did not answer (a drone switched off).
+    kit_retry: float = 5.0
     outbox: str = "/var/lib/kitsdk/outbox.db"
     #: How long a lab outage the outbox rides out, at ``rate``; and its cap on disk.
     outbox_hours: float = 1.0
@@ -76,8 +78,8 @@ class AgentConfig:
         if not 1 <= self.rate <= 50:
             raise BadValue(f"agent config: rate {self.rate} is out of range",
                            hint="use 1 to 50 samples per second")
-        for key in ("keepalive", "lab_lost_grace", "stop_grace", "landing_grace", "outbox_hours",
-                    "outbox_mb"):
+        for key in ("keepalive", "lab_lost_grace", "stop_grace", "landing_grace", "kit_retry",
+                    "outbox_hours", "outbox_mb"):
             if getattr(self, key) <= 0:
                 raise BadValue(f"agent config: {key} must be more than 0")
 

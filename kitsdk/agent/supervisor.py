@@ -18,7 +18,8 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -129,32 +130,83 @@ class Agent:
         # motors. End it, then take the pins, which drives every output to its safe level.
         self._record = RecordFile(config.script_record)
         leftover = self._record.end_leftover()
-        self.kit: Kit | None = self._build_kit()
-        self._kept = self._keep_simulated_drones(self.kit)
-        #: Seconds a script gets to end before SIGKILL: longer when the kit flies, so that
-        #: its drone lands from the script's own process, which tells the student why.
-        self._grace = max(config.stop_grace, config.landing_grace) \
-            if any(device.flies for device in self.kit) else config.stop_grace
+        self._kit_name = "unknown"  # the profile's name, once a kit is built
+        self._kit_error = ""  # why the last kit could not be built, said once
+        self._kit_tried = 0.0
+        self._built = threading.Event()  # clear while ``_retry_kit`` builds, lock not held
+        self._built.set()
+        self._flies = False
+        self._kept: list[Any] = []  # the simulated drones the agent keeps (see below)
         Path(config.outbox).parent.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(config.outbox, max_entries=config.outbox_entries,
                              max_bytes=int(config.outbox_mb * 1024 * 1024))
         self.link = (link_factory or _lab_link)(config, self.outbox, status=self.status,
                                                 on_command=self.handle_command,
                                                 on_connection=self.on_connection)
+        self.kit: Kit | None = self._build_kit()
         if leftover is not None:
             self.emit("safety.stopped", reason=f"ended {leftover.script} (pid {leftover.pid}), "
                                                "left running by an agent that stopped "
                                                "unexpectedly")
 
     # -- the kit ---------------------------------------------------------------------------
-    def _build_kit(self) -> Kit:
-        kit = Kit(self.config.profile or None, backend=self.backend)
+    def _build_kit(self) -> Kit | None:
+        """The kit, its pins taken (every output at its safe level); None when a part does
+        not answer (a drone switched off): the agent runs on without a kit, says why once,
+        and tries again every ``kit_retry`` seconds (``_retry_kit``)."""
+        try:
+            kit = Kit(self.config.profile or None, backend=self.backend)
+        except KitError as exc:
+            self._kit_tried = time.monotonic()
+            self.count_error("kit", exc)
+            if str(exc) != self._kit_error:
+                self._kit_error = str(exc)
+                self.emit("error", source="kit", message=f"the kit could not start: {exc}"[:500])
+            return None
+        self._kit_error = ""
         # The profile's own name: ``config.profile`` may be a file's path, no name at all.
         self._kit_name = kit.name
         self._own_channels = {name: {c.name: c.unit for c in chans}
                               for name, chans in kit.channels().items()}
         self._own_parts = kit.parts()
+        self._flies = self._flies or any(device.flies for device in kit)
+        self._kept = self._kept or self._keep_simulated_drones(kit)
         return kit
+
+    def _retry_kit(self) -> None:
+        """Build the kit that could not be built, if it is time: without the agent's lock,
+        since a part that does not answer takes its timeout to say so (a script waits)."""
+        with self._lock:
+            due = self._kit_tried + self.config.kit_retry
+            if self.kit is not None or self.run is not None or time.monotonic() < due:
+                return
+            self._built.clear()
+        try:
+            kit = self._build_kit()
+            with self._lock:
+                self.kit = kit
+        finally:
+            self._built.set()
+        if kit is not None:
+            self.link.publish_status()
+
+    @contextmanager
+    def _kit_settled(self) -> Iterator[None]:
+        """The agent's lock, once no kit is being built without it (``_retry_kit``)."""
+        while True:
+            self._built.wait()
+            with self._lock:
+                if self._built.is_set():
+                    yield
+                    return
+
+    @property
+    def _grace(self) -> float:
+        """Seconds a script gets to end before SIGKILL: longer when the kit flies, so that
+        its drone lands from the script's own process, which tells the student why."""
+        if self._flies:
+            return max(self.config.stop_grace, self.config.landing_grace)
+        return self.config.stop_grace
 
     @staticmethod
     def _keep_simulated_drones(kit: Kit) -> list[Any]:
@@ -229,7 +281,7 @@ class Agent:
 
         ``on_notice`` hears what the teacher tells the student while it runs (a lock's
         message), for the terminal that started it (``kit run``)."""
-        with self._lock:
+        with self._kit_settled():
             if self.locked is not None:
                 return f"the kit is locked by the teacher: {self.locked}"
             if self.run is not None:
@@ -292,8 +344,8 @@ class Agent:
             self._child_readings, self._child_channels, self._child_parts = None, {}, ()
             self.kit = self._build_kit()  # take the pins back: every output to its safe level
             kit = self.kit
-            if not self.link.connected and self._lab_lost_timer is None:
-                self.kit.hold_motors("the lab link is lost")
+            if kit is not None and not self.link.connected and self._lab_lost_timer is None:
+                kit.hold_motors("the lab link is lost")
         output = list(run.tail) if run else []
         ending = run.ending if run else None
         if ending is not None:  # the agent ended it: stopped or reset, never a crash
@@ -306,7 +358,8 @@ class Agent:
             error = _why_crashed(run, code)
             self.emit("script.crashed", script=script.name, error=error, output=output)
             why = f"the script ended ({error})"
-        self._land(kit, why)  # a drone its script could not land (killed in the air)
+        if kit is not None:
+            self._land(kit, why)  # a drone its script could not land (killed in the air)
         self.link.publish_status()
         if on_exit is not None:
             on_exit(code)
@@ -379,7 +432,7 @@ class Agent:
 
     def _cmd_reset(self) -> str:
         self.stop_script(TEACHER_RESET)
-        with self._lock:
+        with self._kit_settled():
             if self.kit is not None:
                 with safety.because(TEACHER_RESET.words):
                     self.kit.close()
@@ -472,6 +525,7 @@ class Agent:
                 self.sample()
             except KitError as exc:
                 self.count_error("sample", exc)
+            self._retry_kit()
             next_tick += period
             delay = next_tick - time.monotonic()
             if delay < -period:  # fell behind (a slow sensor): don't burst to catch up

@@ -10,6 +10,7 @@ as a real drone outlives the scripts that fly it.
 from __future__ import annotations
 
 import os
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -131,3 +132,31 @@ def test_emergency_goes_to_one_kit_at_a_time(drone_agent: Callable[..., Agent],
     ack = lab.ack(lab.command("emergency", kit="_all"))
     assert ack.outcome == "refused"
     assert "one kit" in ack.message
+
+
+def test_an_agent_whose_drone_is_off_runs_says_why_and_flies_it_once_it_is_on(
+        agents: Any, lab: Lab, tmp_path: Path) -> None:
+    """A drone switched off (its Wi-Fi, or the simulated one, silent) must not keep the kit
+    off the dashboard: the agent goes online without a kit, says why once, and takes the
+    drone when it answers."""
+    host = "127.0.0.33"
+    off = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    off.bind((host, 8889))  # there, and silent: a kit neither reaches it nor starts its own
+    profile = drone_profile(tmp_path, host, extra="timeout = 1")
+    try:
+        agent = agents(profile=str(profile), kit_retry=0.2)
+        assert agent.kit is None
+        assert lab.sub.wait_for(lambda _: lab.latest_status().state == "online")
+        said = lab.wait_event("error")
+        assert said.data["source"] == "kit"
+        assert "no answer to 'command' within 1 s" in said.data["message"]
+        wait_until(lambda: agent.errors.get("kit", 0) >= 3, 20, "three tries")
+    finally:
+        off.close()
+    with SimTello(host, time_scale=10) as drone:
+        wait_until(lambda: agent.kit is not None, 20, "the kit built")
+        assert "command" in drone.commands
+        assert lab.sub.wait_for(lambda _: lab.latest_status().parts)
+        assert [p.kind for p in lab.latest_status().parts] == ["drone"]
+        assert len(lab.events("error")) == 1  # said once, not at every try
+        agent.shutdown()

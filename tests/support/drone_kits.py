@@ -7,7 +7,9 @@ from pathlib import Path
 
 
 def drone_profile(folder: Path, host: str, *, scale: float = 10.0,
-                  space: str = "{ length = 4.0, width = 3.0, height = 2.0 }") -> Path:
+                  space: str = "{ length = 4.0, width = 3.0, height = 2.0 }",
+                  extra: str = "") -> Path:
+    """``extra``: more of the drone's options, a TOML line each (``timeout = 1``)."""
     path = folder / "drone.toml"
     path.write_text(f"""
 [kit]
@@ -17,5 +19,6 @@ driver = "tello"
 sim_host = "{host}"
 sim_time_scale = {scale}
 space = {space}
+{extra}
 """)
     return path
