@@ -42,6 +42,8 @@ _lock = threading.RLock()
 _reason = ""
 #: How the script ended, as ``kit run`` saw it (it catches the script's errors itself).
 _script_ending = ""
+#: The exit hook has begun: a SIGTERM then leaves it to finish (see ``_on_sigterm``).
+_exiting = False
 
 
 def on_kit(hook: Callable[[Kit], None]) -> None:
@@ -117,6 +119,8 @@ def stop_all(why: str = "") -> None:
 
 def shutdown() -> None:
     """Stop everything, then close every kit (outputs stay driven at their safe level)."""
+    global _exiting
+    _exiting = True  # a SIGTERM from now on finds the stop underway: see _on_sigterm
     with because(_exit_reason()):
         stop_all()
         for kit in list(_kits):
@@ -150,6 +154,8 @@ def _stop(stop: Callable[[], None], kit: Kit) -> None:
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:
+    if _exiting:  # the exit's own stop and close are underway: let them finish
+        return
     # Stop first, inside the handler: a script that swallows SystemExit must not keep a
     # motor turning. Then unwind like any exit so 'finally' and 'with' blocks run.
     stop_all("the script was stopped (SIGTERM)")

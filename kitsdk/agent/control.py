@@ -23,7 +23,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..ipc import Channel
+from ..exc import KitError
+from ..ipc import DEFAULT_AGENT_SOCKET, UNDER_AGENT, Channel
 from .runner import STUDENT_STOP
 
 if TYPE_CHECKING:
@@ -113,10 +114,33 @@ class ControlServer:
         self.path.unlink(missing_ok=True)
 
 
-def hand_over(path: str | os.PathLike[str], script: str, args: list[str]) -> int:
-    """Run ``script`` through the agent listening at ``path``; return its exit status."""
+def reach_agent() -> socket.socket | None:
+    """A connection to the kit's agent, or None where there is none (a laptop) or this is
+    already the agent's script. A socket file that no one answers (an agent killed with
+    SIGKILL leaves one behind) is no agent: the script runs here, and the student is told."""
+    if os.environ.get(UNDER_AGENT):
+        return None
+    path = os.environ.get("KITSDK_AGENT_SOCKET") or DEFAULT_AGENT_SOCKET
+    if not Path(path).is_socket():
+        return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.connect(os.fspath(path))
+    try:
+        sock.connect(path)
+    except PermissionError:
+        sock.close()
+        raise KitError(f"the kit agent at {path} does not let this account run scripts",
+                       hint="ask whoever looks after the kit to add you to the 'kitsdk' "
+                            "group (docs/agent.md)") from None
+    except OSError as exc:
+        sock.close()
+        print(f"kit: no kit agent answers at {path} ({exc.strerror}); running the script "
+              "here", file=sys.stderr)
+        return None
+    return sock
+
+
+def hand_over(sock: socket.socket, script: str, args: list[str]) -> int:
+    """Run ``script`` through the agent at the end of ``sock``; return its exit status."""
     request = json.dumps({"type": "run", "script": str(Path(script).resolve()),
                           "args": args, "cwd": os.getcwd()}).encode() + b"\n"
     socket.send_fds(sock, [request], [sys.stdin.fileno(), sys.stdout.fileno(),

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import __version__, safety
-from ..exc import BadMessage, KitError
+from ..exc import BackendUnavailable, BadMessage, BadProfile, DriverError, KitError, NoProfile
 from ..kit import Kit
 from ..sampling import sample
 from ..telemetry import (
@@ -59,6 +59,10 @@ log = logging.getLogger(__name__)
 #: Seconds the script's process gets to cut its motors on an emergency before the agent
 #: ends it and cuts them itself.
 EMERGENCY_WAIT = 1.0
+
+#: A kit that cannot be built for these reasons is a set-up mistake, not a part that is
+#: off: an agent that is starting says so and ends rather than retrying.
+CANNOT_MEND = (NoProfile, BadProfile, DriverError, BackendUnavailable)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -143,20 +147,23 @@ class Agent:
         self.link = (link_factory or _lab_link)(config, self.outbox, status=self.status,
                                                 on_command=self.handle_command,
                                                 on_connection=self.on_connection)
-        self.kit: Kit | None = self._build_kit()
+        self.kit: Kit | None = self._build_kit(starting=True)
         if leftover is not None:
             self.emit("safety.stopped", reason=f"ended {leftover.script} (pid {leftover.pid}), "
                                                "left running by an agent that stopped "
                                                "unexpectedly")
 
     # -- the kit ---------------------------------------------------------------------------
-    def _build_kit(self) -> Kit | None:
+    def _build_kit(self, starting: bool = False) -> Kit | None:
         """The kit, its pins taken (every output at its safe level); None when a part does
         not answer (a drone switched off): the agent runs on without a kit, says why once,
-        and tries again every ``kit_retry`` seconds (``_retry_kit``)."""
+        and tries again every ``kit_retry`` seconds (``_retry_kit``). A profile that is
+        missing or wrong stops an agent that is starting: waiting would not mend it."""
         try:
             kit = Kit(self.config.profile or None, backend=self.backend)
         except KitError as exc:
+            if starting and isinstance(exc, CANNOT_MEND):
+                raise
             self._kit_tried = time.monotonic()
             self.count_error("kit", exc)
             if str(exc) != self._kit_error:

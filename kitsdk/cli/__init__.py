@@ -20,11 +20,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exc import KitError
-from ..ipc import DEFAULT_AGENT_SOCKET, UNDER_AGENT
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -207,10 +205,10 @@ def _run(args: argparse.Namespace) -> int:
         args.profile, rest = rest[1], rest[2:]
     if rest[:1] == ["--"]:
         rest = rest[1:]
-    agent = agent_socket()
-    if agent is not None:
-        from ..agent.control import hand_over
+    from ..agent.control import hand_over, reach_agent
 
+    agent = reach_agent()
+    if agent is not None:
         if args.profile:
             print("kit: --profile is ignored: the kit agent runs scripts on its own kit",
                   file=sys.stderr)
@@ -231,14 +229,6 @@ def _view(args: argparse.Namespace) -> int:
     from .view import view_kit
 
     return view_kit(args, _kit_profile(args))
-
-
-def agent_socket() -> str | None:
-    """The kit agent's socket, if one listens and this is not already its script."""
-    if os.environ.get(UNDER_AGENT):
-        return None
-    path = os.environ.get("KITSDK_AGENT_SOCKET") or DEFAULT_AGENT_SOCKET
-    return path if Path(path).is_socket() else None
 
 
 def _agent(args: argparse.Namespace) -> int:

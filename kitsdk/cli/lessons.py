@@ -117,12 +117,10 @@ def _check(args: argparse.Namespace) -> int:
     if not Path(args.script).is_file():
         print(f"kit: there is no script {args.script}", file=sys.stderr)
         return 2
-    from . import agent_socket
+    from ..agent.control import hand_over, reach_agent
 
-    agent = agent_socket()
+    agent = reach_agent()
     if agent is not None:  # on a kit: the agent runs the check, and the lab sees the steps
-        from ..agent.control import hand_over
-
         if args.view:
             print("kit: --view is ignored: the kit agent runs the check, and the lab's kit "
                   "page shows the kit", file=sys.stderr)

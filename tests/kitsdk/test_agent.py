@@ -54,7 +54,7 @@ def test_a_locked_kit_refuses_scripts_until_unlocked(agents: Any, lab: Lab,
                                                      tmp_path: Path) -> None:
     agent = agents()
     assert lab.ack(lab.command("lock", message="eyes on the board")).outcome == "ok"
-    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
+    assert lab.wait_status(lambda status: status.state == "locked")
     script = tmp_path / "hello.py"
     script.write_text("print('hello')\n")
     assert agent.start_script(script) == "the kit is locked by the teacher: eyes on the board"
@@ -140,10 +140,10 @@ def test_a_lock_tells_the_students_terminal_why_the_script_ended(agents: Any, la
     finally:
         control.close()
     assert "kit: the teacher locked this kit: eyes on me" in err
-    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "locked")
+    assert lab.wait_status(lambda status: status.state == "locked")
     assert lab.latest_status().message == "eyes on me"
     assert lab.ack(lab.command("unlock")).outcome == "ok"
-    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "online")
+    assert lab.wait_status(lambda status: status.state == "online")
     assert lab.latest_status().message is None
 
 
@@ -161,7 +161,7 @@ def test_a_killed_agent_goes_offline_by_its_last_will(mosquitto: Any, lab: Lab,
         online = lab.latest_status()
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
-    assert lab.sub.wait_for(lambda _: lab.latest_status().state == "offline", 15)
+    assert lab.wait_status(lambda status: status.state == "offline", 15)
     assert lab.latest_status().session == online.session
 
 
@@ -264,7 +264,7 @@ def test_every_status_names_the_kits_channels_and_parts_while_a_script_starts(
     env = {**os.environ, "KITSDK_BACKEND": "sim"}
     assert agent.start_script(script, env=env) is None
     wait_until(lambda: agent.run is not None and "built" in agent.run.tail, 20, "the kit built")
-    assert lab.sub.wait_for(lambda _: lab.latest_status().running is not None)
+    assert lab.wait_status(lambda status: status.running is not None)
     statuses = [s for s in decoded(lab.sub, "status") if s.state == "online"]
     assert statuses and all(s.channels.get("distance") == {"distance": "m"} for s in statuses)
     assert all([p.name for p in s.parts][:2] == ["drive", "servo"] for s in statuses)

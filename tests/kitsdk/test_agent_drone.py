@@ -146,7 +146,7 @@ def test_an_agent_whose_drone_is_off_runs_says_why_and_flies_it_once_it_is_on(
     try:
         agent = agents(profile=str(profile), kit_retry=0.2)
         assert agent.kit is None
-        assert lab.sub.wait_for(lambda _: lab.latest_status().state == "online")
+        assert lab.wait_status(lambda status: status.state == "online")
         said = lab.wait_event("error")
         assert said.data["source"] == "kit"
         assert "no answer to 'command' within 1 s" in said.data["message"]
@@ -156,7 +156,7 @@ def test_an_agent_whose_drone_is_off_runs_says_why_and_flies_it_once_it_is_on(
     with SimTello(host, time_scale=10) as drone:
         wait_until(lambda: agent.kit is not None, 20, "the kit built")
         assert "command" in drone.commands
-        assert lab.sub.wait_for(lambda _: lab.latest_status().parts)
+        assert lab.wait_status(lambda status: status.parts)
         assert [p.kind for p in lab.latest_status().parts] == ["drone"]
         assert len(lab.events("error")) == 1  # said once, not at every try
         agent.shutdown()

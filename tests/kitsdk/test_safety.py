@@ -128,6 +128,29 @@ def test_sigterm_stops_the_motors_and_ends_the_script(tmp_path: Path, command: s
     assert_all_driven_off(trace)
 
 
+#: A kit whose closing takes a while, and the agent's SIGTERM arriving meanwhile: as when
+#: the teacher's stop reaches a script that is already ending (a drone's link closing).
+SIGTERM_WHILE_CLOSING = READY + """
+import os, signal
+close = kit.close
+def slow_close():
+    os.kill(os.getpid(), signal.SIGTERM)
+    close()
+    print("closed", flush=True)
+kit.close = slow_close
+"""
+
+
+def test_sigterm_while_the_script_ends_lets_the_ending_finish(tmp_path: Path) -> None:
+    """The exit's own stop is underway: a SIGTERM then must neither cut the closing short
+    nor print a traceback over what the script said last."""
+    proc, trace = launch(tmp_path, SIGTERM_WHILE_CLOSING)
+    out, err = proc.communicate(timeout=20)
+    assert "Traceback" not in err, err
+    assert (proc.returncode, out) == (0, "closed\n")
+    assert_all_driven_off(trace)
+
+
 @pytest.mark.parametrize("ending", [CATCHES_SYSTEM_EXIT, SWALLOWS_EVERYTHING],
                          ids=["catches-system-exit", "swallows-everything"])
 def test_sigterm_stops_the_motors_of_a_script_that_swallows_the_exit(

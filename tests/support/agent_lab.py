@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -96,6 +97,13 @@ class Lab:
 
     def latest_status(self) -> Status:
         return decoded(self.sub, "status")[-1]
+
+    def wait_status(self, ok: Callable[[Status], bool], timeout: float = 10.0) -> bool:
+        """True once the latest status satisfies ``ok`` (none yet satisfies nothing)."""
+        def seen(_: object) -> bool:
+            statuses = decoded(self.sub, "status")
+            return bool(statuses) and bool(ok(statuses[-1]))
+        return self.sub.wait_for(seen, timeout)
 
 
 class Agents:
