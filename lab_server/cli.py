@@ -4,6 +4,7 @@
 
     kitlab serve [--host H] [--port P]      the lab: broker, ingest, store and dashboard
     kitlab demo [--kits N]                  the same with N simulated rovers, for a first look
+    kitlab loadgen --kits N --rate HZ       N simulated kits' telemetry from one process
     kitlab kits add NAME [--team T]         a kit's credentials and its agent.toml
     kitlab users add NAME --role teacher|mentor
     kitlab users password NAME              a new password (logs NAME out everywhere)
@@ -269,6 +270,73 @@ def demo(count: int, host: str, port: int, data_dir: str | None) -> None:
         _serve_until_signal_thread(lab)
     finally:
         lab.close()
+
+
+@main.command()
+@click.option("--broker", default="mqtt://127.0.0.1:1883", show_default=True,
+              help="the broker to publish to; it must let this client publish for every kit")
+@click.option("--lab", "lab_id", help="the lab's id (default: the lab config's)")
+@click.option("--kits", "count", type=click.IntRange(1, 100_000), default=40,
+              show_default=True, help="how many simulated kits")
+@click.option("--rate", type=click.FloatRange(0.01, 1000, min_open=False), default=10.0,
+              show_default=True, help="telemetry per kit per second")
+@click.option("--seconds", type=click.FloatRange(0.01, None), default=60.0, show_default=True)
+@click.option("--outage", "outages", multiple=True, metavar="START:LENGTH",
+              help="the kits lose the lab START s into the run for LENGTH s, then replay "
+                   "(repeatable)")
+@click.option("--prefix", default="load", show_default=True,
+              help="the kits are PREFIX-0001, PREFIX-0002 ...")
+@click.option("--add-kits", is_flag=True,
+              help="first add the kits the lab does not have to its store (--config)")
+@click.option("--username", default="", help="the broker login, if it needs one")
+@click.option("--password", default="", envvar="KITLAB_LOADGEN_PASSWORD",
+              help="its password (or $KITLAB_LOADGEN_PASSWORD)")
+@click.option("--mqtt-version", type=click.Choice(["3", "5"]), default="5", show_default=True)
+@click.pass_obj
+def loadgen(info: _LabScriptInfo, broker: str, lab_id: str | None, count: int, rate: float,
+            seconds: float, outages: tuple[str, ...], prefix: str, add_kits: bool,
+            username: str, password: str, mqtt_version: str) -> None:
+    """Simulated kits' telemetry, from one process; prints a JSON report of what it sent."""
+    from kitsdk.telemetry import check_id
+
+    from .loadgen import LoadGenerator, LoadReport, Outage, kit_ids
+
+    try:
+        planned = [Outage.parse(text) for text in outages]
+        kits = kit_ids(prefix, count)
+        check_id(kits[-1], "a kit of --prefix")  # the longest: an id is at most 32 long
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    config = _lab_config(info.config_path)
+    lab_id = lab_id or config.lab
+    if add_kits:
+        from .services import open_admin
+
+        info.services = info.services or open_admin(config)
+        known = set(info.services.store.kit_ids())
+        for kit in kits:
+            if kit not in known:
+                info.services.store.add_kit(kit, team=prefix)
+        click.echo(f"kitlab loadgen: lab {lab_id} has the {count} kits", err=True)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+
+    def said(report: LoadReport) -> None:
+        click.echo(f"kitlab loadgen: {report.sent} sent, {report.behind_max:.2f} s behind at "
+                   "worst", err=True)
+
+    generator = LoadGenerator(broker, lab_id, kits, rate, username=username,
+                              password=password, protocol=int(mqtt_version))
+    click.echo(f"kitlab loadgen: {count} kits x {rate:g} Hz for {seconds:g} s to {broker} "
+               f"(lab {lab_id})", err=True)
+    try:
+        report = generator.run(seconds, planned, stopping, progress=said)
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the broker at {broker}: {exc}") from None
+    click.echo(report.to_json())
+    if report.acked < report.sent:
+        raise click.ClickException(f"the broker acknowledged {report.acked} of {report.sent}")
 
 
 def _serve_until_signal_thread(lab: Any) -> None:

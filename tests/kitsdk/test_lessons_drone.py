@@ -22,7 +22,7 @@ from kitsdk.lessons.curriculum.drone_square import LESSON as SQUARE
 AT_ONCE = 6
 LESSONS = {lesson.id: lesson for lesson in (HOVER, SQUARE)}
 #: The whole catalogue runs in the fixture of the first test that asks for it.
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]  # CI runs it, and pytest --slow
 
 
 def _key(entry: Wrong | Right) -> str:
