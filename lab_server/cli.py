@@ -4,6 +4,7 @@
 
     kitlab serve [--host H] [--port P]      the lab: broker, ingest, store and dashboard
     kitlab demo [--kits N]                  the same with N simulated rovers, for a first look
+    kitlab ingest [--workers N]             only the ingest, N processes on a shared subscription
     kitlab loadgen --kits N --rate HZ       N simulated kits' telemetry from one process
     kitlab kits add NAME [--team T]         a kit's credentials and its agent.toml
     kitlab users add NAME --role teacher|mentor
@@ -25,6 +26,7 @@ import socket
 import sys
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
@@ -270,6 +272,30 @@ def demo(count: int, host: str, port: int, data_dir: str | None) -> None:
         _serve_until_signal_thread(lab)
     finally:
         lab.close()
+
+
+@main.command()
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="ingest processes sharing the lab's stream (MQTT 5 shared subscription)")
+@click.pass_obj
+def ingest(info: _LabScriptInfo, workers: int) -> None:
+    """Only the ingest (broker to store), for a district: no web, no broker of its own."""
+    from .exc import ConfigError
+    from .workers import IngestWorkers
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    try:
+        running = IngestWorkers(_lab_config(info.config_path), workers)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: running.stop())
+    first = running.configs[0]
+    store = urlsplit(first.store_url)  # no password in the log
+    click.echo(f"kitlab ingest: {workers} worker(s) of lab {first.lab} from "
+               f"{first.broker_url} into {store.scheme}://{store.hostname or ''}{store.path}",
+               err=True)
+    running.run()
 
 
 @main.command()
