@@ -55,9 +55,13 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number in JSON")
 
 
+_loads = json.JSONDecoder(parse_constant=_reject_constant).decode
+"""One decoder for every payload: ``json.loads`` with an option builds a new one each call."""
+
+
 def _parse(payload: bytes, name: str) -> object:
     try:
-        return json.loads(payload.decode(), parse_constant=_reject_constant)
+        return _loads(payload.decode())
     except UnicodeDecodeError as exc:
         raise BadMessage(f"not UTF-8 ({exc.reason} at byte {exc.start})", field=name) from exc
     except (ValueError, RecursionError) as exc:
